@@ -1,0 +1,24 @@
+"""django-pg-tenants: schema-per-tenant multi-tenancy for Django on PostgreSQL.
+
+The public API::
+
+    from pg_tenants.core import (
+        tenant_context, schema_context, get_current_tenant,
+        get_tenant_model, get_domain_model,
+    )
+"""
+
+from __future__ import annotations
+
+from .context import get_current_schema_name, get_current_tenant, public_context, schema_context, tenant_context
+from .utils import get_domain_model, get_tenant_model
+
+__all__ = [
+    "get_current_schema_name",
+    "get_current_tenant",
+    "get_domain_model",
+    "get_tenant_model",
+    "public_context",
+    "schema_context",
+    "tenant_context",
+]

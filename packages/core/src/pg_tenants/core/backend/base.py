@@ -1,0 +1,206 @@
+"""The tenant-aware ``DatabaseWrapper``.
+
+Before every statement the wrapper compares the schema the session is known to
+be in with the active one, and sends ``SET search_path`` only when they differ.
+What "known" means is the whole game:
+
+* a ``SET`` sent while a transaction is open is only trusted once the
+  transaction commits: a rollback, a savepoint rollback or a failed commit
+  forgets it, because PostgreSQL undoes it;
+* a new, closed or broken connection is unknown, so the next statement sets the
+  path again (a pooled connection may come back in another tenant's path);
+* in ``TENANT_SEARCH_PATH_MODE = "transaction"`` (PgBouncer transaction pooling)
+  nothing is trusted across transactions: the path is set with ``SET LOCAL``
+  inside every transaction.
+"""
+
+from __future__ import annotations
+
+import time
+from importlib import import_module
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.backends.utils import CursorWrapper
+
+from ..conf import tenant_settings
+from ..context import get_active_schema, search_path_names
+from .introspection import narrowed_introspection_class
+
+_base = import_module(getattr(settings, "TENANT_BASE_BACKEND", "django.db.backends.postgresql") + ".base")
+
+
+class _SearchPathMixin:
+    """Make sure the search path is right before each statement a cursor sends."""
+
+    db: DatabaseWrapper
+
+    def execute(self, sql: Any, params: Any = None) -> Any:
+        if self.db.search_path_needs_transaction():
+            with transaction.atomic(using=self.db.alias):
+                self.db.ensure_search_path()
+                return super().execute(sql, params)  # type: ignore[misc]
+        self.db.ensure_search_path()
+        return super().execute(sql, params)  # type: ignore[misc]
+
+    def executemany(self, sql: Any, param_list: Any) -> Any:
+        if self.db.search_path_needs_transaction():
+            with transaction.atomic(using=self.db.alias):
+                self.db.ensure_search_path()
+                return super().executemany(sql, param_list)  # type: ignore[misc]
+        self.db.ensure_search_path()
+        return super().executemany(sql, param_list)  # type: ignore[misc]
+
+    def callproc(self, procname: Any, params: Any = None, kparams: Any = None) -> Any:
+        if self.db.search_path_needs_transaction():
+            with transaction.atomic(using=self.db.alias):
+                self.db.ensure_search_path()
+                return super().callproc(procname, params, kparams)  # type: ignore[misc]
+        self.db.ensure_search_path()
+        return super().callproc(procname, params, kparams)  # type: ignore[misc]
+
+
+class TenantCursorWrapper(_SearchPathMixin, CursorWrapper):
+    """Cursor wrapper used when queries are not logged."""
+
+
+class TenantCursorDebugWrapper(_SearchPathMixin, _base.CursorDebugWrapper):  # type: ignore[misc,name-defined]
+    """Cursor wrapper used when queries are logged (``DEBUG``, ``assertNumQueries``)."""
+
+
+class DatabaseWrapper(_base.DatabaseWrapper):  # type: ignore[misc,name-defined]
+    """A PostgreSQL ``DatabaseWrapper`` whose connections follow the active schema."""
+
+    introspection_class = narrowed_introspection_class(_base.DatabaseWrapper.introspection_class)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The SET statement the session is known to run under, or None if unknown.
+        self._search_path_sql: str | None = None
+        # True when that SET was sent inside a transaction that has not committed yet.
+        self._search_path_tentative = False
+        # Schema to narrow the path to while introspecting (see introspection.py).
+        self._narrow_to: str | None = None
+
+    # -- the check before each statement ---------------------------------
+
+    def _wanted_sql(self) -> str:
+        active = get_active_schema()
+        if self._narrow_to is not None:
+            return 'SET search_path = "' + self._narrow_to + '"'
+        return active.search_path_sql
+
+    def search_path_needs_transaction(self) -> bool:
+        """In transaction mode, an autocommit statement is wrapped in its own transaction."""
+        return self._transaction_mode and self.connection.autocommit and not self.in_atomic_block
+
+    def ensure_search_path(self) -> None:
+        """Send ``SET search_path`` if the session is not known to be on the active schema."""
+        wanted = self._wanted_sql()
+        if self._transaction_mode:
+            self._ensure_local_search_path(wanted)
+            return
+        if wanted == self._search_path_sql:
+            return
+        in_transaction = not self.connection.autocommit
+        self._send(wanted)
+        self._search_path_sql = wanted
+        self._search_path_tentative = in_transaction
+
+    @property
+    def _transaction_mode(self) -> bool:
+        return tenant_settings.TENANT_SEARCH_PATH_MODE == "transaction"
+
+    def _ensure_local_search_path(self, wanted: str) -> None:
+        # Behind a transaction pooler the session is never ours between
+        # transactions, so a session-level SET would leak into another client.
+        # SET LOCAL lasts until the end of the current transaction only.
+        local = wanted.replace("SET search_path", "SET LOCAL search_path", 1)
+        if self._search_path_sql == local and self._search_path_tentative:
+            return
+        self._send(local)
+        self._search_path_sql = local
+        self._search_path_tentative = True
+
+    def _send(self, sql: str) -> None:
+        start = time.monotonic()
+        try:
+            with self.connection.cursor() as cursor:
+                cursor.execute(sql)
+        except Exception:
+            self._search_path_sql = None
+            raise
+        if self.queries_logged:
+            self.queries_log.append({"sql": sql, "time": f"{time.monotonic() - start:.3f}"})
+
+    # -- cursors -------------------------------------------------------------
+
+    def make_cursor(self, cursor: Any) -> CursorWrapper:
+        return TenantCursorWrapper(cursor, self)
+
+    def make_debug_cursor(self, cursor: Any) -> CursorWrapper:
+        return TenantCursorDebugWrapper(cursor, self)
+
+    # -- what invalidates the known path -------------------------------------
+
+    def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
+        self._search_path_sql = None
+        self._search_path_tentative = False
+        startup_sql = None
+        if (
+            tenant_settings.TENANT_SEARCH_PATH_ON_CONNECT
+            and not self._transaction_mode
+            and not self.settings_dict["OPTIONS"].get("pool")
+            and self._narrow_to is None
+        ):
+            # The first statement of a new connection almost always needs the
+            # active path; sending it with the start-up packet saves a round trip.
+            active = get_active_schema()
+            names = ",".join(search_path_names(active.schema_name))
+            conn_params = dict(conn_params)
+            options = conn_params.get("options") or ""
+            conn_params["options"] = f"{options} -c search_path={names}".strip()
+            startup_sql = active.search_path_sql
+        connection = super().get_new_connection(conn_params)
+        self._search_path_sql = startup_sql
+        return connection
+
+    def close(self) -> None:
+        self._forget_search_path()
+        super().close()
+
+    def _forget_search_path(self) -> None:
+        self._search_path_sql = None
+        self._search_path_tentative = False
+
+    def _commit(self) -> Any:
+        try:
+            result = super()._commit()
+        except Exception:
+            self._forget_search_path()
+            raise
+        if self._transaction_mode:
+            self._forget_search_path()
+        self._search_path_tentative = False
+        return result
+
+    def _rollback(self) -> Any:
+        try:
+            return super()._rollback()
+        finally:
+            if self._search_path_tentative or self._transaction_mode:
+                self._forget_search_path()
+
+    def _savepoint_rollback(self, sid: str) -> Any:
+        try:
+            return super()._savepoint_rollback(sid)
+        finally:
+            if self._search_path_tentative:
+                self._forget_search_path()
+
+    def _set_autocommit(self, autocommit: bool) -> Any:
+        result = super()._set_autocommit(autocommit)
+        if self._transaction_mode:
+            self._forget_search_path()
+        return result

@@ -1,0 +1,247 @@
+"""System checks: every misconfiguration a project can make, caught at start-up.
+
+Each check has an id (``pg_tenants.E001`` ...) documented in the reference,
+and a test that triggers it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Warning, register
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
+
+from .conf import tenant_settings
+from .resolvers import DuplicateResolverName, get_resolver, load_resolver
+from .routers import app_labels
+from .validation import InvalidSchemaName, validate_schema_name
+
+BACKEND = "pg_tenants.core.backend"
+ROUTER = "pg_tenants.core.routers.TenantRouter"
+MIDDLEWARE = "pg_tenants.core.middleware.TenantMiddleware"
+#: Middleware that reads tenant tables and so must run after TenantMiddleware.
+MUST_FOLLOW = (
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+)
+SEARCH_PATH_MODES = ("session", "transaction")
+
+
+@register()
+def check_models(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E001, E002: the tenant and domain models."""
+    from .models import DomainModel, TenantModel
+
+    errors: list[CheckMessage] = []
+    for setting, base, required, cid in (
+        ("TENANT_MODEL", TenantModel, True, "pg_tenants.E001"),
+        ("TENANT_DOMAIN_MODEL", DomainModel, False, "pg_tenants.E002"),
+    ):
+        label = getattr(tenant_settings, setting)
+        if not label:
+            if required:
+                errors.append(
+                    Error(
+                        f"{setting} is not set.",
+                        hint=f'Set {setting} = "app_label.ModelName" to a subclass of {base.__name__}.',
+                        id=cid,
+                    )
+                )
+            continue
+        try:
+            model = apps.get_model(label)
+        except (ValueError, LookupError):
+            errors.append(Error(f"{setting} refers to {label!r}, which is not an installed model.", id=cid))
+            continue
+        if not issubclass(model, base):
+            errors.append(
+                Error(
+                    f"{setting} {label!r} is not a subclass of pg_tenants.core.models.{base.__name__}.",
+                    id=cid,
+                )
+            )
+    return errors
+
+
+@register()
+def check_wiring(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E003-E005, E013: backend, router and middleware in place and in order."""
+    errors: list[CheckMessage] = []
+    engine = settings.DATABASES.get("default", {}).get("ENGINE", "")
+    if engine != BACKEND:
+        errors.append(
+            Error(
+                f"DATABASES['default']['ENGINE'] is {engine!r}, so search_path is never set.",
+                hint=f'Set ENGINE to "{BACKEND}" (TENANT_BASE_BACKEND names the backend it wraps).',
+                id="pg_tenants.E013",
+            )
+        )
+    if ROUTER not in list(getattr(settings, "DATABASE_ROUTERS", [])):
+        errors.append(
+            Error(
+                "TenantRouter is not in DATABASE_ROUTERS, so migrations ignore SHARED_APPS and TENANT_APPS.",
+                hint=f'Add "{ROUTER}" to DATABASE_ROUTERS.',
+                id="pg_tenants.E003",
+            )
+        )
+    middleware = list(getattr(settings, "MIDDLEWARE", None) or [])
+    if MIDDLEWARE not in middleware:
+        errors.append(
+            Error(
+                "TenantMiddleware is not in MIDDLEWARE, so requests are never given a tenant.",
+                hint=f'Add "{MIDDLEWARE}" at the top of MIDDLEWARE.',
+                id="pg_tenants.E004",
+            )
+        )
+    else:
+        position = middleware.index(MIDDLEWARE)
+        before = [name for name in middleware[:position] if name in MUST_FOLLOW]
+        if before:
+            errors.append(
+                Error(
+                    f"TenantMiddleware comes after {', '.join(before)}, which would read the wrong schema.",
+                    hint="Move TenantMiddleware above them, at the top of MIDDLEWARE.",
+                    id="pg_tenants.E005",
+                )
+            )
+    return errors
+
+
+@register()
+def check_apps(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E006-E010, W001: SHARED_APPS and TENANT_APPS."""
+    errors: list[CheckMessage] = []
+    shared, tenant = tenant_settings.SHARED_APPS, tenant_settings.TENANT_APPS
+    if not tenant:
+        errors.append(
+            Error(
+                "TENANT_APPS is empty: tenant schemas would hold no tables.",
+                hint="List the apps whose data belongs to each tenant in TENANT_APPS.",
+                id="pg_tenants.E006",
+            )
+        )
+    installed_names = {c.name for c in apps.get_app_configs()}
+    installed_classes = {f"{type(c).__module__}.{type(c).__qualname__}" for c in apps.get_app_configs()}
+    for setting, entries in (("SHARED_APPS", shared), ("TENANT_APPS", tenant)):
+        for entry in entries:
+            if entry not in installed_names and entry not in installed_classes:
+                errors.append(
+                    Error(
+                        f"{setting} lists {entry!r}, which is not in INSTALLED_APPS.",
+                        hint=f"Add {entry!r} to INSTALLED_APPS or remove it from {setting}.",
+                        id="pg_tenants.E007",
+                    )
+                )
+    shared_labels, tenant_labels = app_labels(shared), app_labels(tenant)
+    for config in apps.get_app_configs():
+        if config.label not in shared_labels | tenant_labels and list(config.get_models()):
+            errors.append(
+                Warning(
+                    f"App {config.name!r} has models but is in neither SHARED_APPS nor TENANT_APPS; "
+                    "its tables are never created.",
+                    hint="Add it to SHARED_APPS (public) or TENANT_APPS (each tenant).",
+                    id="pg_tenants.W001",
+                )
+            )
+    for setting in ("TENANT_MODEL", "TENANT_DOMAIN_MODEL"):
+        label = getattr(tenant_settings, setting)
+        if label and "." in label:
+            app_label = label.split(".")[0]
+            if app_label not in shared_labels:
+                errors.append(
+                    Error(
+                        f"{setting} {label!r} belongs to app {app_label!r}, which is not in SHARED_APPS.",
+                        hint="Tenants are stored in public: add that app to SHARED_APPS.",
+                        id="pg_tenants.E008",
+                    )
+                )
+    errors.extend(_check_relations(shared_labels, tenant_labels))
+    return errors
+
+
+def _check_relations(shared: frozenset[str], tenant: frozenset[str]) -> list[CheckMessage]:
+    """E009: a table must be able to reach every table its foreign keys point at."""
+    errors: list[CheckMessage] = []
+    for model in apps.get_models(include_auto_created=True):
+        source = model._meta.app_label
+        for field in model._meta.get_fields():
+            if not (field.is_relation and field.concrete and field.related_model is not None):
+                continue
+            related = field.related_model
+            if isinstance(related, str):
+                continue
+            target = related._meta.app_label
+            if target == source:
+                continue
+            # Public tables see only public; tenant tables see their schema, then public.
+            problem = None
+            if source in shared and target not in shared:
+                problem = "public"
+            elif source in tenant and target not in tenant and target not in shared:
+                problem = "tenant schemas"
+            if problem:
+                errors.append(
+                    Error(
+                        f"{model._meta.label}.{field.name} points at {related._meta.label}, whose app "
+                        f"{target!r} is not migrated into {problem} where {model._meta.label} lives.",
+                        hint=f"Add {target!r} to "
+                        + ("SHARED_APPS." if problem == "public" else "TENANT_APPS or SHARED_APPS."),
+                        obj=model,
+                        id="pg_tenants.E009",
+                    )
+                )
+    return errors
+
+
+@register()
+def check_resolver(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E011, E012: ``TENANT_RESOLVER`` loads, and no two plug-ins share a name."""
+    spec = tenant_settings.TENANT_RESOLVER
+    try:
+        resolver = load_resolver(spec)
+    except DuplicateResolverName as exc:
+        return [Error(str(exc), id="pg_tenants.E012")]
+    except ImproperlyConfigured as exc:
+        return [Error(str(exc), id="pg_tenants.E011")]
+    get_resolver.cache_clear()
+    check = getattr(resolver, "check", None)
+    return list(check()) if callable(check) else []
+
+
+@register()
+def check_options(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E014-E016: search-path mode, schema names in settings, the not-found view."""
+    errors: list[CheckMessage] = []
+    mode = tenant_settings.TENANT_SEARCH_PATH_MODE
+    if mode not in SEARCH_PATH_MODES:
+        errors.append(
+            Error(
+                f"TENANT_SEARCH_PATH_MODE is {mode!r}.",
+                hint='Use "session" (default) or "transaction" (behind PgBouncer in transaction pooling).',
+                id="pg_tenants.E014",
+            )
+        )
+    names = [("PUBLIC_SCHEMA_NAME", tenant_settings.PUBLIC_SCHEMA_NAME)]
+    names += [("TENANT_EXTRA_SEARCH_PATHS", n) for n in tenant_settings.TENANT_EXTRA_SEARCH_PATHS]
+    names += [("TENANT_TEMPLATE_SCHEMA_NAME", tenant_settings.TENANT_TEMPLATE_SCHEMA_NAME)]
+    for setting, name in names:
+        try:
+            validate_schema_name(name, allow_public=True)
+        except InvalidSchemaName as exc:
+            errors.append(Error(f"{setting}: {exc.messages[0]}", id="pg_tenants.E015"))
+    action = tenant_settings.TENANT_NOT_FOUND
+    if action not in {"404", "public", ""}:
+        try:
+            import_string(action)
+        except ImportError as exc:
+            errors.append(
+                Error(
+                    f"TENANT_NOT_FOUND {action!r} is neither '404', 'public' nor an importable view: {exc}",
+                    id="pg_tenants.E016",
+                )
+            )
+    return errors

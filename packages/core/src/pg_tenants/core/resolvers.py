@@ -1,0 +1,201 @@
+"""The resolver protocol and how ``TENANT_RESOLVER`` is turned into a resolver.
+
+A resolver reads a request and says how to find its tenant; it never touches
+the database itself. The middleware looks the answer up through the tenant
+cache, so a warm lookup costs no SQL.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+
+from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils.module_loading import import_string
+
+from .conf import tenant_settings
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from .models import TenantModel
+
+ENTRY_POINT_GROUP = "pg_tenants.resolvers"
+
+#: Which extra of ``django-pg-tenants`` provides each well-known resolver name.
+KNOWN_RESOLVERS: dict[str, str] = {
+    "subdomain": "resolvers",
+    "hostname": "resolvers",
+    "header": "resolvers",
+    "path": "resolvers",
+    "hosts": "hosts",
+}
+
+LookupField = Literal["schema_name", "slug", "domain"]
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """What a resolver found in a request.
+
+    ``lookup`` / ``value`` say how to find the tenant (``"slug"``, ``"domain"``
+    or ``"schema_name"``). ``script_name`` and ``path_info``, when set, move a
+    path prefix out of the path the views see and into ``SCRIPT_NAME``, so
+    ``reverse()`` keeps it. ``urlconf``, when set, overrides the tenant type's.
+    """
+
+    lookup: LookupField
+    value: str
+    script_name: str | None = None
+    path_info: str | None = None
+    urlconf: str | None = None
+
+    @classmethod
+    def public(cls, **kwargs: Any) -> Resolution:
+        """A resolution that selects the public tenant."""
+        return cls("schema_name", tenant_settings.PUBLIC_SCHEMA_NAME, **kwargs)
+
+
+@runtime_checkable
+class Resolver(Protocol):
+    """What ``TENANT_RESOLVER`` must provide."""
+
+    def resolve(self, request: HttpRequest) -> Resolution | None:
+        """How to find the request's tenant, or ``None`` when this resolver has no opinion."""
+        ...  # pragma: no cover
+
+    def url_for(self, tenant: TenantModel, path: str = "/") -> str:
+        """An absolute URL that reaches ``tenant`` at ``path``."""
+        ...  # pragma: no cover
+
+
+class ChainResolver:
+    """Tries resolvers in order; the first that resolves wins."""
+
+    def __init__(self, resolvers: Sequence[Resolver]) -> None:
+        self.resolvers = list(resolvers)
+
+    def resolve(self, request: HttpRequest) -> Resolution | None:
+        for resolver in self.resolvers:
+            resolution = resolver.resolve(request)
+            if resolution is not None:
+                return resolution
+        return None
+
+    def url_for(self, tenant: TenantModel, path: str = "/") -> str:
+        """The link built by the first resolver in the chain that can build one."""
+        errors = []
+        for resolver in self.resolvers:
+            try:
+                return resolver.url_for(tenant, path)
+            except NotImplementedError as exc:
+                errors.append(str(exc))
+        raise NotImplementedError("No resolver in the chain can build a URL: " + "; ".join(errors))
+
+
+class DuplicateResolverName(ImproperlyConfigured):
+    """Two installed distributions register the same resolver name."""
+
+
+@functools.cache
+def discover_resolvers() -> dict[str, metadata.EntryPoint]:
+    """The installed resolver plug-ins by short name; two claiming one name is an error."""
+    found: dict[str, metadata.EntryPoint] = {}
+    for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        other = found.get(ep.name)
+        if other is not None and other.value != ep.value:
+            raise DuplicateResolverName(
+                f"Resolver name {ep.name!r} is registered twice in the entry-point group "
+                f"{ENTRY_POINT_GROUP!r}: by {_dist_name(other)} ({other.value}) and by "
+                f"{_dist_name(ep)} ({ep.value}). Uninstall one, or set TENANT_RESOLVER "
+                "to a dotted path."
+            )
+        found[ep.name] = ep
+    return found
+
+
+def _dist_name(ep: metadata.EntryPoint) -> str:
+    dist = getattr(ep, "dist", None)
+    return str(dist.name) if dist is not None else "an unknown distribution"
+
+
+def missing_resolver_message(name: str) -> str:
+    """The error for a short name no installed plug-in provides, naming the extra to install."""
+    extra = KNOWN_RESOLVERS.get(name)
+    if extra is not None:
+        return (
+            f"TENANT_RESOLVER {name!r} is provided by an extra that is not installed: "
+            f'pip install "django-pg-tenants[{extra}]".'
+        )
+    known = ", ".join(sorted(set(KNOWN_RESOLVERS) | set(discover_resolvers())))
+    return (
+        f"TENANT_RESOLVER {name!r} is neither a registered resolver ({known}) nor a "
+        "dotted import path."
+    )
+
+
+def load_resolver(spec: Any) -> Resolver:
+    """Turn a ``TENANT_RESOLVER`` value into a resolver.
+
+    Accepted, in this order: a resolver object; a list of any of these (tried in
+    order); a dotted import path (of a class, instantiated without arguments, or
+    of an object); a short name registered in the ``pg_tenants.resolvers``
+    entry-point group.
+    """
+    if spec is None or spec == "" or spec == [] or spec == ():
+        raise ImproperlyConfigured(
+            'TENANT_RESOLVER is not set: set it to a resolver name such as "subdomain", '
+            "a dotted path, or a list of those."
+        )
+    if isinstance(spec, (list, tuple)):
+        return ChainResolver([load_resolver(item) for item in spec])
+    if isinstance(spec, str):
+        if "." in spec:
+            try:
+                target = import_string(spec)
+            except ImportError as exc:
+                raise ImproperlyConfigured(f"TENANT_RESOLVER {spec!r} cannot be imported: {exc}") from exc
+        else:
+            ep = discover_resolvers().get(spec)
+            if ep is None:
+                raise ImproperlyConfigured(missing_resolver_message(spec))
+            try:
+                target = ep.load()
+            except ImportError as exc:
+                raise ImproperlyConfigured(
+                    f"TENANT_RESOLVER {spec!r} ({ep.value}) cannot be imported: {exc}"
+                ) from exc
+        return _instantiate(target, spec)
+    return _instantiate(spec, spec)
+
+
+def _instantiate(target: Any, spec: Any) -> Resolver:
+    obj = target() if isinstance(target, type) else target
+    if not (callable(getattr(obj, "resolve", None)) and callable(getattr(obj, "url_for", None))):
+        raise ImproperlyConfigured(
+            f"TENANT_RESOLVER {spec!r} is not a resolver: it needs resolve(request) and "
+            "url_for(tenant, path) methods."
+        )
+    return obj  # type: ignore[no-any-return]
+
+
+@functools.cache
+def get_resolver() -> Resolver:
+    """The resolver configured by ``TENANT_RESOLVER`` (loaded once, reloaded on setting change)."""
+    return load_resolver(tenant_settings.TENANT_RESOLVER)
+
+
+@receiver(setting_changed)
+def _reset_resolver(*, setting: str, **kwargs: Any) -> None:
+    if setting.startswith("TENANT_"):
+        get_resolver.cache_clear()
+
+
+def tenant_url(tenant: TenantModel, path: str = "/") -> str:
+    """An absolute URL that reaches ``tenant`` at ``path``, built by the configured resolver."""
+    return get_resolver().url_for(tenant, path)

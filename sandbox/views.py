@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from django.db import connection
+from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
+
+from pg_tenants.core import get_current_tenant
+from sandbox.notes.models import Note
+
+
+def notes(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"tenant": request.tenant.schema_name, "notes": [n.title for n in Note.objects.all()]})
+
+
+def whoami(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"tenant": get_current_tenant().schema_name, "urlconf": "tenant"})
+
+
+def premium(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"tenant": request.tenant.schema_name, "urlconf": "premium"})
+
+
+def public_home(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"tenant": request.tenant.schema_name, "urlconf": "public"})
+
+
+def stream_notes(request: HttpRequest) -> StreamingHttpResponse:
+    def body():
+        for note in Note.objects.all():
+            yield note.title + "\n"
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_schema()")
+            yield "schema:" + cursor.fetchone()[0]
+
+    return StreamingHttpResponse(body())
+
+
+async def async_notes(request: HttpRequest) -> JsonResponse:
+    titles = [n.title async for n in Note.objects.all()]
+    return JsonResponse({"tenant": request.tenant.schema_name, "notes": titles})
