@@ -51,7 +51,7 @@ TENANT_RESOLVER = "sandbox.resolvers.SlugHostResolver"
 
 _db = database_settings(CONN_MAX_AGE=int(os.environ.get("SANDBOX_CONN_MAX_AGE", "0")))
 # One test database per test process, so parallel runs on one server never collide.
-_db["TEST"] = {"NAME": f"test_pg_tenants_{os.getpid()}"}
+_db["TEST"] = {"NAME": os.environ.get("SANDBOX_TEST_DB") or f"test_pg_tenants_{os.getpid()}"}
 DATABASES = {"default": _db}
 DATABASE_ROUTERS = ["pg_tenants.core.routers.TenantRouter"]
 
@@ -79,4 +79,13 @@ TEMPLATES = [
     }
 ]
 STATIC_URL = "/static/"
+
+# A file-based cache lets tests prove that tenant-cache invalidation reaches other processes.
+if os.environ.get("SANDBOX_CACHE_DIR"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ["SANDBOX_CACHE_DIR"],
+        }
+    }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

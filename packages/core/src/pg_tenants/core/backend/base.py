@@ -27,6 +27,7 @@ from django.db.backends.utils import CursorWrapper
 from ..conf import tenant_settings
 from ..context import get_active_schema, search_path_names
 from .introspection import narrowed_introspection_class
+from .operations import tenant_operations_class
 
 _base = import_module(getattr(settings, "TENANT_BASE_BACKEND", "django.db.backends.postgresql") + ".base")
 
@@ -73,6 +74,7 @@ class DatabaseWrapper(_base.DatabaseWrapper):  # type: ignore[misc,name-defined]
     """A PostgreSQL ``DatabaseWrapper`` whose connections follow the active schema."""
 
     introspection_class = narrowed_introspection_class(_base.DatabaseWrapper.introspection_class)
+    ops_class = tenant_operations_class(_base.DatabaseWrapper.ops_class)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
