@@ -1,0 +1,23 @@
+"""Template tags: ``{% load pg_tenants %}{% tenant_url tenant "/notes/" %}``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django import template
+
+from pg_tenants.core.resolvers import tenant_url as build_tenant_url
+
+if TYPE_CHECKING:
+    from pg_tenants.core.models import TenantModel
+
+register = template.Library()
+
+
+@register.simple_tag
+def tenant_url(tenant: TenantModel, path: str = "/") -> str:
+    """An absolute link to ``path`` on ``tenant``, built by ``TENANT_RESOLVER``'s ``url_for``.
+
+    ``{% tenant_url tenant "/notes/" %}``, or ``{% tenant_url tenant "/notes/" as link %}``.
+    """
+    return build_tenant_url(tenant, path)
