@@ -1,0 +1,107 @@
+"""System checks of django-pg-tenants-admin (ids ``pg_tenants_admin.E00x`` / ``W00x``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Warning, register
+from django.utils.module_loading import import_string
+
+from pg_tenants.core.conf import tenant_settings
+from pg_tenants.core.routers import app_labels
+
+from .conf import admin_settings
+
+MIDDLEWARE_PATH = "pg_tenants.admin.middleware.TenantAdminMiddleware"
+#: Middleware the switcher needs to run before it: it reads the session, the user and messages.
+NEEDED_BEFORE = (
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+)
+
+
+@register()
+def check_admin(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E001-E003, W001-W003."""
+    errors: list[CheckMessage] = []
+    shared = app_labels(tenant_settings.SHARED_APPS)
+    if "pg_tenants_admin" not in shared:
+        errors.append(
+            Error(
+                "pg_tenants.admin is not in SHARED_APPS: the switch_tenant permission would have no rows in public.",
+                hint='Add "pg_tenants.admin" to SHARED_APPS.',
+                id="pg_tenants_admin.E001",
+            )
+        )
+    middleware = list(getattr(settings, "MIDDLEWARE", None) or [])
+    if MIDDLEWARE_PATH not in middleware:
+        errors.append(
+            Warning(
+                "TenantAdminMiddleware is not in MIDDLEWARE: the admin has no tenant switcher.",
+                hint=f'Add "{MIDDLEWARE_PATH}" to MIDDLEWARE after AuthenticationMiddleware and MessageMiddleware.',
+                id="pg_tenants_admin.W001",
+            )
+        )
+    else:
+        position = middleware.index(MIDDLEWARE_PATH)
+        for needed in NEEDED_BEFORE:
+            if needed in middleware and middleware.index(needed) > position:
+                errors.append(
+                    Error(
+                        f"TenantAdminMiddleware comes before {needed.rpartition('.')[2]} in MIDDLEWARE; "
+                        "it needs the session, the user and messages.",
+                        hint=f'Move "{MIDDLEWARE_PATH}" after "{needed}".',
+                        id="pg_tenants_admin.E002",
+                    )
+                )
+    installed = list(settings.INSTALLED_APPS)
+    ours = _position(installed, "pg_tenants.admin")
+    django_admin = _position(installed, "django.contrib.admin")
+    if ours is not None and django_admin is not None and ours > django_admin:
+        errors.append(
+            Warning(
+                "pg_tenants.admin comes after django.contrib.admin in INSTALLED_APPS, so its admin/base.html "
+                "(which puts the switcher in the header) is never used.",
+                hint='Move "pg_tenants.admin" before "django.contrib.admin", or add '
+                "{% load pg_tenants_admin %}{% tenant_switcher %} to your own admin/base.html.",
+                id="pg_tenants_admin.W002",
+            )
+        )
+    tenant = app_labels(tenant_settings.TENANT_APPS)
+    if "contenttypes" in tenant and "admin" not in tenant and "admin" in shared:
+        errors.append(
+            Warning(
+                "django.contrib.contenttypes is in TENANT_APPS but django.contrib.admin is not: the admin history "
+                "of tenant objects is written to public's django_admin_log with the tenant schema's content type "
+                "ids, and histories of different tenants mix (object ids repeat across tenants).",
+                hint='Add "django.contrib.admin" to TENANT_APPS too, so each tenant keeps its own admin history.',
+                id="pg_tenants_admin.W003",
+            )
+        )
+    path = admin_settings.TENANT_ADMIN_TENANTS_FOR_USER
+    if path:
+        try:
+            target = import_string(path)
+        except ImportError as exc:
+            target = None
+            reason = str(exc)
+        else:
+            reason = "it is not callable"
+        if not callable(target):
+            errors.append(
+                Error(
+                    f"TENANT_ADMIN_TENANTS_FOR_USER {path!r} cannot be used: {reason}.",
+                    hint="Set it to the dotted path of a function f(user, queryset) -> queryset, or remove it.",
+                    id="pg_tenants_admin.E003",
+                )
+            )
+    return errors
+
+
+def _position(installed: list[str], name: str) -> int | None:
+    for index, entry in enumerate(installed):
+        if entry == name or entry.startswith(name + ".apps."):
+            return index
+    return None
