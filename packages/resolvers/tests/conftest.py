@@ -84,7 +84,13 @@ class HostAsyncClient(AsyncClient):
     ``"testserver,acme.example.com"``.
     """
 
+    def __init__(self, *args: Any, remote_addr: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.remote_addr = remote_addr
+
     def request(self, **request: Any) -> Any:
+        if self.remote_addr is not None:
+            request["client"] = [self.remote_addr, 0]
         headers = request.get("headers", [])
         hosts = [h for h in headers if h[0] == b"host"]
         if len(hosts) > 1:
@@ -92,6 +98,6 @@ class HostAsyncClient(AsyncClient):
         return super().request(**request)
 
 
-def aget(path: str, **kwargs: Any) -> Any:
+def aget(path: str, remote_addr: str | None = None, **kwargs: Any) -> Any:
     """``HostAsyncClient().get(path, **kwargs)`` run from sync code (ORM on the test's connection)."""
-    return async_to_sync(HostAsyncClient().get)(path, **kwargs)
+    return async_to_sync(HostAsyncClient(remote_addr=remote_addr).get)(path, **kwargs)
