@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
-
 from django.conf import settings
 
 from pg_tenants.core.models import TenantModel
@@ -11,15 +9,10 @@ from pg_tenants.core.resolvers import tenant_url
 
 
 def site_url(tenant: TenantModel, path: str = "/") -> str:
-    """The absolute URL of ``path`` on ``tenant``'s site, with runserver's port.
+    """The absolute URL of ``path`` on ``tenant``'s site (``acme.localhost:8000`` or ``localhost:8000/t/acme``)."""
+    return tenant_url(tenant, path)
 
-    The resolver knows how a tenant is reached (``acme.localhost`` or
-    ``localhost/t/acme``); the port is the example's own business.
-    """
-    url = tenant_url(tenant, path)
-    parts = urlsplit(url)
-    if not parts.netloc:
-        parts = parts._replace(scheme="http", netloc=settings.TENANT_BASE_DOMAIN)
-    if parts.port is None:
-        parts = parts._replace(netloc=f"{parts.hostname}:{settings.TENANT_URL_PORT}")
-    return urlunsplit(parts)
+
+def public_url(path: str = "/") -> str:
+    """The absolute URL of ``path`` on the public site."""
+    return f"{settings.TENANT_URL_SCHEME}://{settings.TENANT_BASE_DOMAIN}:{settings.TENANT_URL_PORT}{path}"

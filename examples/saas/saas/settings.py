@@ -61,6 +61,8 @@ if HAS_ADMIN:
     SHARED_APPS.insert(0, "pg_tenants.admin")
 
 INSTALLED_APPS = [*dict.fromkeys(SHARED_APPS + TENANT_APPS), "django.contrib.staticfiles"]
+if HAS_RESOLVERS:
+    INSTALLED_APPS.append("pg_tenants.resolvers")  # no models; gives {% load pg_tenants %}
 
 # --- tenants ----------------------------------------------------------------
 TENANT_MODEL = "customers.Client"
@@ -95,6 +97,14 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+if HAS_ADMIN:
+    # Operators (public users) are not rows of a tenant's auth_user, so the
+    # admin log cannot move into tenant schemas (its user foreign key would point
+    # at the tenant's users): it stays in public, shared by all tenants, and its
+    # content type ids agree because every schema is created from one template.
+    SILENCED_SYSTEM_CHECKS = ["pg_tenants_admin.W003"]
+    # After auth and messages: the admin reads and writes the tenant chosen in its switcher.
+    MIDDLEWARE.append("pg_tenants.admin.middleware.TenantAdminMiddleware")
 
 TEMPLATES = [
     {
