@@ -37,3 +37,24 @@ def stream_notes(request: HttpRequest) -> StreamingHttpResponse:
 async def async_notes(request: HttpRequest) -> JsonResponse:
     titles = [n.title async for n in Note.objects.all()]
     return JsonResponse({"tenant": request.tenant.schema_name, "notes": titles})
+
+
+def tenant_not_found(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"unknown": request.get_host(), "tenant": getattr(request, "tenant", None)}, status=404)
+
+
+def _current_schema() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_schema()")
+        return str(cursor.fetchone()[0])
+
+
+async def async_stream_notes(request: HttpRequest) -> StreamingHttpResponse:
+    from asgiref.sync import sync_to_async
+
+    async def body():
+        async for note in Note.objects.all():
+            yield note.title + "\n"
+        yield "schema:" + await sync_to_async(_current_schema)()
+
+    return StreamingHttpResponse(body())

@@ -9,9 +9,13 @@ from pg_tenants.core.testing import get_test_tenant
 from sandbox.notes.models import Note
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def acme_globex(django_db_setup, django_db_blocker):
-    """Two committed tenants, created once per run: acme and globex."""
+    """Two tenants, acme and globex; their schemas are created once per run.
+
+    Transactional tests flush public (tenant rows included) at their end;
+    get_test_tenant puts the rows back over the surviving schemas.
+    """
     with django_db_blocker.unblock():
         return get_test_tenant("acme", name="Acme"), get_test_tenant("globex", name="Globex")
 

@@ -15,13 +15,13 @@ from typing import Any
 
 from .database import database_settings, database_url
 
-__all__ = ["TenantClient", "TenantTestCase", "database_settings", "database_url", "get_test_tenant"]
+__all__ = ["AsyncTenantClient", "TenantClient", "TenantTestCase", "database_settings", "database_url", "get_test_tenant"]
 
 
 def __getattr__(name: str) -> Any:
     # The test case classes import models; settings modules import this package
     # for database_url() before the app registry is ready.
-    if name in {"TenantClient", "TenantTestCase", "get_test_tenant"}:
+    if name in {"AsyncTenantClient", "TenantClient", "TenantTestCase", "get_test_tenant"}:
         from . import cases
 
         return getattr(cases, name)

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.test import Client, TestCase
+from django.test import AsyncClient, Client, TestCase
 
 from ..context import ActiveSchema, _activate, _deactivate
 from ..models import TenantModel
@@ -71,6 +71,34 @@ class TenantClient(Client):
         if self._prefix and not path.startswith(self._prefix + "/") and path.startswith("/"):
             path = self._prefix + path
         return super().generic(method, path, *args, **kwargs)
+
+
+class AsyncTenantClient(AsyncClient):
+    """The ``AsyncClient`` counterpart of :class:`TenantClient`.
+
+    Django's ``AsyncClient`` always sends ``Host: testserver`` and appends any
+    other host header to it; this client sends only the tenant's host.
+    """
+
+    def __init__(self, tenant: TenantModel, **defaults: Any) -> None:
+        resolver = get_resolver()
+        parts = urlsplit(resolver.url_for(tenant, "/"))
+        self.tenant = tenant
+        self._prefix = parts.path.rstrip("/")
+        self._host = parts.netloc or "testserver"
+        extra = getattr(resolver, "client_headers", None)
+        headers = dict(extra(tenant)) if callable(extra) else {}
+        super().__init__(headers=headers or None, **defaults)
+
+    def generic(self, method: str, path: str, *args: Any, **kwargs: Any) -> Any:
+        if self._prefix and not path.startswith(self._prefix + "/") and path.startswith("/"):
+            path = self._prefix + path
+        return super().generic(method, path, *args, **kwargs)
+
+    def request(self, **scope: Any) -> Any:
+        headers = [(k, v) for k, v in scope.get("headers", []) if k != b"host"]
+        scope["headers"] = [(b"host", self._host.encode("ascii")), *headers]
+        return super().request(**scope)
 
 
 class TenantTestCase(TestCase):
