@@ -1,0 +1,60 @@
+"""Each system check of the admin package, by id."""
+
+from __future__ import annotations
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.test.utils import override_settings
+
+from pg_tenants.admin.checks import MIDDLEWARE_PATH, check_admin
+
+
+def _ids(**overrides) -> list[str]:
+    with override_settings(**overrides):
+        return [m.id for m in check_admin()]
+
+
+def test_recommended_setup_is_clean():
+    assert _ids() == []
+
+
+def test_label_is_not_admin():
+    assert apps.get_app_config("pg_tenants_admin").name == "pg_tenants.admin"
+    assert apps.get_app_config("admin").name == "django.contrib.admin"
+
+
+def test_e001_not_in_shared_apps():
+    shared = [a for a in settings.SHARED_APPS if a != "pg_tenants.admin"]
+    assert _ids(SHARED_APPS=shared) == ["pg_tenants_admin.E001"]
+
+
+def test_w001_no_middleware():
+    middleware = [m for m in settings.MIDDLEWARE if m != MIDDLEWARE_PATH]
+    assert _ids(MIDDLEWARE=middleware) == ["pg_tenants_admin.W001"]
+
+
+def test_e002_middleware_before_auth():
+    middleware = [m for m in settings.MIDDLEWARE if m != MIDDLEWARE_PATH]
+    middleware.insert(1, MIDDLEWARE_PATH)
+    assert _ids(MIDDLEWARE=middleware) == ["pg_tenants_admin.E002"] * 3
+
+
+def test_w002_app_after_django_admin():
+    installed = [a for a in settings.INSTALLED_APPS if a != "pg_tenants.admin"] + ["pg_tenants.admin"]
+    with override_settings(INSTALLED_APPS=installed):
+        assert [m.id for m in check_admin()] == ["pg_tenants_admin.W002"]
+
+
+def test_w003_contenttypes_in_tenant_apps_without_admin():
+    tenant_apps = [a for a in settings.TENANT_APPS if a != "django.contrib.admin"]
+    assert _ids(TENANT_APPS=tenant_apps) == ["pg_tenants_admin.W003"]
+
+
+@pytest.mark.parametrize("path", ["no.such.module.func", "pg_tenants.admin.conf.admin_settings"])
+def test_e003_tenants_for_user_unusable(path):
+    messages = []
+    with override_settings(TENANT_ADMIN_TENANTS_FOR_USER=path):
+        messages = check_admin()
+    assert [m.id for m in messages] == ["pg_tenants_admin.E003"]
+    assert path in messages[0].msg
