@@ -1,0 +1,37 @@
+"""System checks of the migrations package (ids ``pg_tenants_migrations.*``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.checks import CheckMessage, Warning, register
+
+from pg_tenants.core.conf import tenant_settings
+from pg_tenants.core.validation import InvalidSchemaName, validate_schema_name
+
+
+@register()
+def check_migrations_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """``pg_tenants.migrations`` must be a shared app; the template name must be a valid schema name."""
+    messages: list[CheckMessage] = []
+    if "pg_tenants.migrations" not in tenant_settings.SHARED_APPS:
+        messages.append(
+            Warning(
+                "pg_tenants.migrations is installed but not in SHARED_APPS, so its SQL functions are not "
+                "installed in the public schema: new tenants are created by running every migration "
+                "(slow) and migrate_schemas checks each schema separately.",
+                hint='Add "pg_tenants.migrations" to SHARED_APPS and run migrate_schemas --shared.',
+                id="pg_tenants_migrations.W001",
+            )
+        )
+    try:
+        validate_schema_name(tenant_settings.TENANT_TEMPLATE_SCHEMA_NAME)
+    except InvalidSchemaName as exc:
+        messages.append(
+            Warning(
+                f"TENANT_TEMPLATE_SCHEMA_NAME is not usable: {exc.messages[0]}",
+                hint="Set it to an unused schema name such as '_pg_tenants_template'.",
+                id="pg_tenants_migrations.W002",
+            )
+        )
+    return messages

@@ -1,0 +1,39 @@
+"""Settings read by the migrations package, with their defaults.
+
+Like :mod:`pg_tenants.core.conf`, every property reads :data:`django.conf.settings`
+live. The template schema's name is the core's ``TENANT_TEMPLATE_SCHEMA_NAME``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+#: Default key of the PostgreSQL advisory lock held by ``migrate_schemas``.
+DEFAULT_MIGRATION_LOCK_KEY = 0x70675F74656E  # "pg_ten"
+
+
+class MigrationSettings:
+    """Typed, live accessors for the migrations package's settings."""
+
+    def _get(self, name: str, default: Any) -> Any:
+        return getattr(settings, name, default)
+
+    @property
+    def TENANT_MIGRATION_JOBS(self) -> int:
+        """Default ``--jobs`` of ``migrate_schemas`` (schemas migrated at once, one connection each)."""
+        return int(self._get("TENANT_MIGRATION_JOBS", 2))
+
+    @property
+    def TENANT_MIGRATION_LOCK_KEY(self) -> int:
+        """Key of the advisory lock that keeps two ``migrate_schemas`` runs apart."""
+        return int(self._get("TENANT_MIGRATION_LOCK_KEY", DEFAULT_MIGRATION_LOCK_KEY))
+
+    @property
+    def TENANT_USE_TEMPLATE(self) -> bool:
+        """Keep a template schema migrated and clone new tenants from it (``False``: always migrate)."""
+        return bool(self._get("TENANT_USE_TEMPLATE", True))
+
+
+migration_settings = MigrationSettings()

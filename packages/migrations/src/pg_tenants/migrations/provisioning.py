@@ -1,0 +1,71 @@
+"""Creating a tenant's schema: clone the template, or migrate from scratch.
+
+The core calls :func:`provision_schema` inside the transaction that saves the
+tenant row, so the clone (or the migrations) and the row commit or vanish
+together. Cloning is one round trip: ``pg_tenants_clone_schema(template, new)``,
+installed in the public schema by this app's migration, copies tables,
+sequences (with their values), defaults, constraints, indexes, foreign keys
+(re-pointed into the new schema, or kept on ``public`` for shared tables),
+views, functions, triggers and every row of the template, ``django_migrations``
+and content types included. Migrations newer than the template are then
+applied on top, so a template that is behind is still a good start.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+
+from pg_tenants.core.conf import tenant_settings
+from pg_tenants.core.schema import create_schema
+from pg_tenants.core.validation import quote_identifier, validate_schema_name
+
+from .conf import migration_settings
+from .graph import Key, load_graph
+from .runner import functions_installed, migrate_schema
+
+logger = logging.getLogger("pg_tenants.migrations")
+
+
+def clone_schema(source: str, target: str, *, using: str = DEFAULT_DB_ALIAS, with_data: bool = True) -> set[Key] | None:
+    """Create ``target`` as a copy of ``source``; return the migrations ``target`` has recorded.
+
+    Returns ``None`` (and creates nothing) when ``source`` does not exist or the
+    clone function is not installed. Raises if ``target`` exists.
+    """
+    validate_schema_name(source)
+    validate_schema_name(target)
+    if not functions_installed(using):
+        return None
+    public = quote_identifier(tenant_settings.PUBLIC_SCHEMA_NAME)
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        cursor.execute(f"SELECT {public}.pg_tenants_clone_schema(%s, %s, %s)", [source, target, with_data])
+        row = cursor.fetchone()
+    if row is None or row[0] is None:
+        return None
+    applied: set[Key] = set()
+    for entry in row[0]:
+        app, _, name = entry.partition(".")
+        applied.add((app, name))
+    return applied
+
+
+def provision_schema(schema_name: str, using: str = DEFAULT_DB_ALIAS, **kwargs: object) -> None:
+    """Create ``schema_name`` and bring it to the current migrations, atomically.
+
+    Clones ``TENANT_TEMPLATE_SCHEMA_NAME`` when it exists (then applies any
+    migration the template lacks); otherwise creates the schema and runs every
+    tenant migration. Called by the core when a new tenant is saved.
+    """
+    validate_schema_name(schema_name)
+    snapshot = load_graph()
+    with transaction.atomic(using=using):
+        cloned: set[Key] | None = None
+        if migration_settings.TENANT_USE_TEMPLATE:
+            cloned = clone_schema(tenant_settings.TENANT_TEMPLATE_SCHEMA_NAME, schema_name, using=using)
+        if cloned is None:
+            logger.info("No template schema to clone; migrating %s from scratch.", schema_name)
+            create_schema(schema_name, using)
+        if cloned is None or not snapshot.expected <= cloned:
+            migrate_schema(schema_name, snapshot, using=using, create=False, raise_errors=True)

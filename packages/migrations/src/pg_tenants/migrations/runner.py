@@ -1,0 +1,252 @@
+"""Migrating one schema, and many schemas in parallel threads.
+
+Each worker thread has its own Django connection (Django keeps connections per
+thread) and activates the schema it migrates with
+:func:`~pg_tenants.core.schema_context`, so ``RunPython`` code, signal
+receivers and the router all see that tenant. Nothing about a finished schema is
+kept except a failure, so memory does not grow with the number of tenants.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from django.apps import apps as global_apps
+from django.core.management.sql import emit_post_migrate_signal, emit_pre_migrate_signal
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.state import ModelState
+
+from pg_tenants.core import schema_context
+from pg_tenants.core.conf import tenant_settings
+from pg_tenants.core.schema import create_schema, schema_exists
+from pg_tenants.core.signals import schema_migrated
+from pg_tenants.core.utils import get_tenant_model
+
+from .graph import Key, MigrationGraphSnapshot, executor_for, recorded_migrations
+
+T = TypeVar("T")
+
+# post_migrate receivers (content types, permissions) were written for one
+# database at a time; running them one schema at a time keeps them correct.
+_post_migrate_lock = threading.Lock()
+
+
+@dataclass(slots=True)
+class SchemaOutcome:
+    """What happened to one schema."""
+
+    schema_name: str
+    #: Migrations applied (or, for a plan, that would be applied), in order.
+    migrations: list[Key] = field(default_factory=list)
+    error: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """Whether the schema is now fully migrated (or the plan was read)."""
+        return self.error is None
+
+
+def migrate_schema(
+    schema_name: str,
+    snapshot: MigrationGraphSnapshot,
+    *,
+    using: str = DEFAULT_DB_ALIAS,
+    fake: bool = False,
+    fake_initial: bool = False,
+    plan_only: bool = False,
+    create: bool = True,
+    post_migrate: bool = True,
+    raise_errors: bool = False,
+) -> SchemaOutcome:
+    """Bring ``schema_name`` up to the graph's leaves.
+
+    Errors are caught and described in the outcome, unless ``raise_errors``.
+    """
+    started = time.monotonic()
+    outcome = SchemaOutcome(schema_name)
+    connection = connections[using]
+    try:
+        with schema_context(schema_name):
+            _migrate_active_schema(
+                outcome, snapshot, connection, using, fake, fake_initial, plan_only, create, post_migrate
+            )
+    except Exception as exc:  # one broken schema must never stop the others
+        if raise_errors:
+            raise
+        outcome.error = f"{type(exc).__name__}: {exc}".strip()
+        if connection.in_atomic_block is False and not connection.is_usable():
+            connection.close()
+    outcome.seconds = time.monotonic() - started
+    return outcome
+
+
+def _migrate_active_schema(
+    outcome: SchemaOutcome,
+    snapshot: MigrationGraphSnapshot,
+    connection: Any,
+    using: str,
+    fake: bool,
+    fake_initial: bool,
+    plan_only: bool,
+    create: bool,
+    post_migrate: bool,
+) -> None:
+    schema_name = outcome.schema_name
+    is_public = schema_name == tenant_settings.PUBLIC_SCHEMA_NAME
+    if not is_public and not schema_exists(schema_name, using):
+        if plan_only or not create:
+            outcome.migrations = list(snapshot.full_plan)
+            if not plan_only:
+                raise LookupError(f"schema {schema_name!r} does not exist")
+            return
+        create_schema(schema_name, using)
+    recorded = recorded_migrations(connection)
+
+    def progress(action: str, migration: Any = None, fake: bool = False) -> None:
+        if action == "apply_success":
+            outcome.migrations.append((migration.app_label, migration.name))
+
+    executor = executor_for(snapshot, connection, recorded, progress)
+    plan = executor.migration_plan(snapshot.targets)
+    if not plan:
+        return
+    if plan_only:
+        outcome.migrations = [(migration.app_label, migration.name) for migration, _ in plan]
+        return
+    state = snapshot.pre_state(executor) if executor.loader.graph is snapshot.loader.graph else None
+    if state is None:
+        state = executor._create_project_state(with_applied_migrations=True)
+    emit_pre_migrate_signal(0, False, using, apps=state.apps, plan=plan)
+    try:
+        post_state = executor.migrate(snapshot.targets, plan=plan, state=state, fake=fake, fake_initial=fake_initial)
+    finally:
+        if outcome.migrations:
+            schema_migrated.send(
+                sender=get_tenant_model(), schema_name=schema_name, migrations=list(outcome.migrations)
+            )
+    if post_migrate:
+        _emit_post_migrate(post_state, plan, using)
+
+
+def _emit_post_migrate(post_state: Any, plan: Any, using: str) -> None:
+    post_state.clear_delayed_apps_cache()
+    post_apps = post_state.apps
+    with post_apps.bulk_update():
+        model_keys = []
+        for model_state in post_apps.real_models:
+            model_key = model_state.app_label, model_state.name_lower
+            model_keys.append(model_key)
+            post_apps.unregister_model(*model_key)
+    post_apps.render_multiple([ModelState.from_model(global_apps.get_model(*model)) for model in model_keys])
+    with _post_migrate_lock:
+        emit_post_migrate_signal(0, False, using, apps=post_apps, plan=plan)
+
+
+def run_parallel(
+    items: Iterable[str],
+    work: Callable[[str], T],
+    jobs: int,
+    on_done: Callable[[T], None],
+    using: str = DEFAULT_DB_ALIAS,
+) -> None:
+    """Run ``work(item)`` for every item on ``jobs`` threads; ``on_done`` runs on the calling thread.
+
+    Each thread opens its own connection and closes it when it runs out of work.
+    ``work`` must not raise.
+    """
+    if jobs <= 1:
+        for item in items:
+            on_done(work(item))
+        return
+    iterator: Iterator[str] = iter(items)
+    take = threading.Lock()
+    done: queue.SimpleQueue[tuple[bool, Any]] = queue.SimpleQueue()
+
+    def worker() -> None:
+        try:
+            while True:
+                with take:
+                    item = next(iterator, None)
+                if item is None:
+                    return
+                done.put((True, work(item)))
+        except BaseException as exc:  # noqa: BLE001  (handed to the calling thread)
+            done.put((False, exc))
+        finally:
+            connections[using].close()
+            done.put((False, None))
+
+    threads = [threading.Thread(target=worker, name=f"migrate_schemas-{n}", daemon=True) for n in range(jobs)]
+    for thread in threads:
+        thread.start()
+    running = len(threads)
+    failure: BaseException | None = None
+    while running:
+        is_result, value = done.get()
+        if is_result:
+            on_done(value)
+        elif value is None:
+            running -= 1
+        else:
+            failure = value
+    for thread in threads:
+        thread.join()
+    if failure is not None:
+        raise failure
+
+
+def tenant_schema_names(using: str = DEFAULT_DB_ALIAS) -> list[str]:
+    """Schema names of every tenant row except the public one, sorted."""
+    model = get_tenant_model()
+    names = (
+        model._default_manager.using(using)
+        .exclude(schema_name=tenant_settings.PUBLIC_SCHEMA_NAME)
+        .order_by("schema_name")
+        .values_list("schema_name", flat=True)
+    )
+    return list(names)
+
+
+def functions_installed(using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Whether this app's SQL functions exist in the public schema."""
+    public = tenant_settings.PUBLIC_SCHEMA_NAME
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT to_regprocedure(%s) IS NOT NULL AND to_regprocedure(%s) IS NOT NULL",
+            [
+                f'"{public}".pg_tenants_schemas_behind(text[], text[])',
+                f'"{public}".pg_tenants_clone_schema(text, text, boolean)',
+            ],
+        )
+        row = cursor.fetchone()
+    return bool(row and row[0])
+
+
+def schemas_behind(
+    schema_names: list[str], snapshot: MigrationGraphSnapshot, using: str = DEFAULT_DB_ALIAS
+) -> list[tuple[str, int]]:
+    """``(schema, missing)`` for each schema lacking some migration, in one query.
+
+    ``missing`` is the number of migrations not recorded, ``-1`` when the schema
+    has no ``django_migrations`` table (or does not exist). Without the SQL
+    function (this app not migrated into public yet) every schema is reported
+    with ``missing = -1`` and checked when it is migrated.
+    """
+    if not schema_names:
+        return []
+    if not functions_installed(using):
+        return [(name, -1) for name in schema_names]
+    public = tenant_settings.PUBLIC_SCHEMA_NAME
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            f'SELECT schema_name, missing FROM "{public}".pg_tenants_schemas_behind(%s, %s)',
+            [schema_names, snapshot.expected_strings()],
+        )
+        found = {name: int(missing) for name, missing in cursor.fetchall()}
+    return [(name, found[name]) for name in schema_names if name in found]
