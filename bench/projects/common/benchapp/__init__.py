@@ -1,0 +1,1 @@
+"""The tenant app every benchmark project shares: one table, one view."""

@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class CustomersConfig(AppConfig):
+    """Tenant and domain models for django-tenants."""
+
+    name = "djtsite"
+    label = "customers"

@@ -1,0 +1,1 @@
+"""django-pg-tenants, installed from this repository's packages/."""

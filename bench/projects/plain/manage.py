@@ -1,0 +1,15 @@
+"""``manage.py`` of the plain-Django benchmark project (the limit: no tenancy at all)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "common"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "plainsite.settings")
+
+if __name__ == "__main__":
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)

@@ -1,0 +1,115 @@
+"""Run the benchmarks and render docs/benchmarks.md.
+
+    python bench/run.py            # full: 10 s x 3 rounds per scenario, scale curve to 10,000 tenants
+    python bench/run.py --quick    # smoke run, about two minutes
+    python bench/run.py --only report    # re-render the page from bench/results/*.json
+
+Needs PostgreSQL (``DATABASE_URL``, default ``postgres://postgres@127.0.0.1:5432/postgres``),
+``wrk`` on the PATH and ``uv`` (the three projects get their own venvs in bench/.venvs/).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import harness  # noqa: E402
+import report  # noqa: E402
+import request_path  # noqa: E402
+import scale  # noqa: E402
+
+PARTS = ("request", "statements", "scale", "report")
+
+
+def git_state() -> dict[str, object]:
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=harness.REPO, capture_output=True, text=True).stdout.strip()
+
+    return {"commit": git("rev-parse", "--short", "HEAD"), "dirty": bool(git("status", "--porcelain", "packages"))}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="short runs and a small scale curve (a smoke test)")
+    parser.add_argument("--only", choices=PARTS, action="append", help="run only these parts (repeatable)")
+    parser.add_argument("--rounds", type=int, help="A/B/C rounds per scenario (default 3; quick 1)")
+    parser.add_argument("--duration", type=float, help="seconds per wrk run (default 10; quick 3)")
+    parser.add_argument("--connections", type=int, default=4, help="wrk connections (default 4)")
+    parser.add_argument("--scale-steps", help="comma-separated tenant counts (default 10,100,1000,10000)")
+    args = parser.parse_args(argv)
+
+    parts = set(args.only or PARTS)
+    rounds = args.rounds or (1 if args.quick else 3)
+    duration = args.duration or (3.0 if args.quick else 10.0)
+    warmup = 1.0 if args.quick else 3.0
+    steps = [int(s) for s in (args.scale_steps or ("10,100" if args.quick else "10,100,1000,10000")).split(",")]
+
+    if parts - {"report"}:
+        if shutil.which("wrk") is None:
+            parser.error("wrk is not on the PATH: apt-get install wrk (or brew install wrk).")
+        for project in harness.PROJECTS:
+            harness.ensure_venv(project)
+
+    if parts & {"request", "statements"}:
+        started = time.monotonic()
+        previous = report.load("request_path.json") or {}
+        result = {
+            "kind": "request_path",
+            "quick": args.quick,
+            "machine": harness.machine(),
+            "git": git_state(),
+            "versions": {p.name: harness.installed_versions(p) for p in harness.PROJECTS},
+            "settings": {
+                "rounds": rounds,
+                "duration_s": duration,
+                "warmup_s": warmup,
+                "wrk_connections": args.connections,
+                "wrk_threads": 1,
+                "workers": 2,
+                "tenants": request_path.TENANTS,
+            },
+            "setup": request_path.setup_databases(),
+            "scenarios": previous.get("scenarios", []),
+            "statements": previous.get("statements", []),
+        }
+        if "statements" in parts:
+            result["statements"] = request_path.statements()
+        if "request" in parts:
+            result["scenarios"] = request_path.throughput(
+                rounds=rounds, duration=duration, warmup=warmup, connections=args.connections
+            )
+        result["elapsed_s"] = time.monotonic() - started
+        harness.write_json(harness.RESULTS / "request_path.json", result)
+
+    if "scale" in parts:
+        started = time.monotonic()
+        points = scale.scale_curve(
+            steps, duration=duration, warmup=warmup, rounds=1 if args.quick else 2, connections=args.connections
+        )
+        harness.write_json(
+            harness.RESULTS / "scale.json",
+            {
+                "kind": "scale",
+                "quick": args.quick,
+                "machine": harness.machine(),
+                "git": git_state(),
+                "versions": harness.installed_versions(harness.OURS),
+                "settings": {"duration_s": duration, "warmup_s": warmup, "wrk_connections": args.connections},
+                "points": points,
+                "elapsed_s": time.monotonic() - started,
+            },
+        )
+
+    report.render()
+    harness.log(f"wrote {report.PAGE.relative_to(harness.REPO)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
