@@ -36,6 +36,8 @@ def host_patterns() -> list[Any]:
     """django-hosts' ``host_patterns`` from ``ROOT_HOSTCONF`` (cached by django-hosts)."""
     from django_hosts.resolvers import get_host_patterns
 
+    if not getattr(settings, "ROOT_HOSTCONF", None):
+        raise ImproperlyConfigured("ROOT_HOSTCONF is not set.")
     return list(get_host_patterns())
 
 
