@@ -1,0 +1,113 @@
+"""The tenant cache: warm look-ups run no SQL; saves and deletes invalidate it, here and elsewhere."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from django.db import connection
+from django.test import Client as HttpClient
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+
+from pg_tenants.core.cache import tenant_cache
+from sandbox.customers.models import Client, Domain
+
+
+@pytest.mark.django_db
+def test_warm_lookup_runs_no_sql(acme_globex):
+    acme, _ = acme_globex
+    with CaptureQueriesContext(connection) as cold:
+        assert tenant_cache.get("slug", "acme").pk == acme.pk
+        assert tenant_cache.get("slug", "unknown") is None
+    assert len([q for q in cold.captured_queries if "customers_client" in q["sql"]]) == 2
+    with CaptureQueriesContext(connection) as warm:
+        for _ in range(3):
+            assert tenant_cache.get("slug", "acme").pk == acme.pk
+            assert tenant_cache.get("slug", "unknown") is None
+    assert len(warm) == 0
+
+
+@pytest.mark.django_db
+def test_unknown_lookups_are_cached_too(acme_globex):
+    tenant_cache.get("slug", "nobody")
+    misses = tenant_cache.misses
+    tenant_cache.get("slug", "nobody")
+    assert tenant_cache.misses == misses
+
+
+@pytest.mark.django_db
+def test_saving_a_tenant_invalidates(acme_globex):
+    acme, _ = acme_globex
+    client = HttpClient()
+    assert client.get("/whoami/", HTTP_HOST="acme.tenants.test").status_code == 200
+    acme.slug = "acme-renamed"
+    acme.save()
+    try:
+        assert client.get("/whoami/", HTTP_HOST="acme.tenants.test").status_code == 404
+        assert client.get("/whoami/", HTTP_HOST="acme-renamed.tenants.test").status_code == 200
+    finally:
+        acme.slug = "acme"
+        acme.save()
+
+
+@pytest.mark.django_db
+def test_deleting_a_domain_invalidates(acme_globex):
+    acme, _ = acme_globex
+    domain = Domain.objects.create(domain="acme.example", tenant=acme)
+    assert tenant_cache.get("domain", "acme.example").pk == acme.pk
+    domain.delete()
+    assert tenant_cache.get("domain", "acme.example") is None
+
+
+@pytest.mark.django_db
+@override_settings(TENANT_CACHE_TTL=0.05)
+def test_entries_expire_after_ttl(acme_globex):
+    tenant_cache.get("slug", "acme")
+    misses = tenant_cache.misses
+    time.sleep(0.1)
+    tenant_cache.get("slug", "acme")
+    assert tenant_cache.misses == misses + 1
+
+
+@pytest.mark.django_db
+@override_settings(TENANT_CACHE_MAX_ENTRIES=3)
+def test_cache_is_bounded(acme_globex):
+    for i in range(10):
+        tenant_cache.get("slug", f"random-{i}")
+    assert len(tenant_cache._entries) == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_another_process_saving_a_tenant_invalidates_this_one(acme_globex, tmp_path, settings):
+    acme, _ = acme_globex
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(tmp_path)}
+    }
+    assert tenant_cache.get("slug", "acme").pk == acme.pk
+    assert tenant_cache.get("slug", "acme-moved") is None
+    url = os.environ.get("DATABASE_URL", "")
+    env = {
+        **os.environ,
+        "SANDBOX_CACHE_DIR": str(tmp_path),
+        "SANDBOX_TEST_DB": connection.settings_dict["NAME"],
+        "DJANGO_SETTINGS_MODULE": "sandbox.settings",
+        "DATABASE_URL": url,
+    }
+    script = (
+        "import django; django.setup()\n"
+        "from django.db import connections\n"
+        "connections['default'].settings_dict['NAME'] = __import__('os').environ['SANDBOX_TEST_DB']\n"
+        "from sandbox.customers.models import Client\n"
+        "t = Client.objects.get(schema_name='acme'); t.slug = 'acme-moved'; t.save()\n"
+    )
+    subprocess.run([sys.executable, "-c", script], env=env, check=True, cwd=os.getcwd(), timeout=60)
+    try:
+        # No signal reached this process: only the shared generation number did.
+        assert tenant_cache.get("slug", "acme") is None
+        assert tenant_cache.get("slug", "acme-moved").pk == acme.pk
+    finally:
+        Client.objects.filter(pk=acme.pk).update(slug="acme")
