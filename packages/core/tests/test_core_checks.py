@@ -1,0 +1,188 @@
+"""Every system check id is triggered by the misconfiguration it names."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+
+import pytest
+from django.core.checks import run_checks
+from django.test import override_settings
+
+from pg_tenants.core.resolvers import discover_resolvers, get_resolver
+
+BASE_MIDDLEWARE = [
+    "pg_tenants.core.middleware.TenantMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+]
+
+
+def ids() -> dict[str, str]:
+    get_resolver.cache_clear()
+    return {m.id: m.msg for m in run_checks() if m.id and m.id.startswith("pg_tenants.")}
+
+
+def test_sandbox_is_clean():
+    assert ids() == {}
+
+
+@override_settings(TENANT_MODEL="")
+def test_e001_tenant_model_missing():
+    assert "TENANT_MODEL is not set" in ids()["pg_tenants.E001"]
+
+
+@override_settings(TENANT_MODEL="catalog.Category")
+def test_e001_tenant_model_wrong_base():
+    assert "not a subclass of pg_tenants.core.models.TenantModel" in ids()["pg_tenants.E001"]
+
+
+@override_settings(TENANT_MODEL="customers.Nope")
+def test_e001_tenant_model_not_installed():
+    assert "not an installed model" in ids()["pg_tenants.E001"]
+
+
+@override_settings(TENANT_DOMAIN_MODEL="customers.Client")
+def test_e002_domain_model_wrong_base():
+    assert "DomainModel" in ids()["pg_tenants.E002"]
+
+
+@override_settings(DATABASE_ROUTERS=[])
+def test_e003_router_missing():
+    assert "TenantRouter" in ids()["pg_tenants.E003"]
+
+
+@override_settings(MIDDLEWARE=BASE_MIDDLEWARE[1:])
+def test_e004_middleware_missing():
+    assert "TenantMiddleware is not in MIDDLEWARE" in ids()["pg_tenants.E004"]
+
+
+@override_settings(MIDDLEWARE=[BASE_MIDDLEWARE[1], BASE_MIDDLEWARE[0], *BASE_MIDDLEWARE[2:]])
+def test_e005_middleware_after_sessions():
+    assert "SessionMiddleware" in ids()["pg_tenants.E005"]
+
+
+@override_settings(TENANT_APPS=[])
+def test_e006_tenant_apps_empty():
+    assert "TENANT_APPS is empty" in ids()["pg_tenants.E006"]
+
+
+def test_e007_listed_app_not_installed(settings):
+    settings.TENANT_APPS = [*settings.TENANT_APPS, "not.installed.app"]
+    assert "'not.installed.app', which is not in INSTALLED_APPS" in ids()["pg_tenants.E007"]
+
+
+def test_w001_installed_app_in_neither_list(settings):
+    settings.TENANT_APPS = ["django.contrib.contenttypes"]  # notes dropped
+    messages = ids()
+    assert "sandbox.notes" in messages["pg_tenants.W001"]
+
+
+def test_e008_tenant_model_app_not_shared(settings):
+    settings.SHARED_APPS = [a for a in settings.SHARED_APPS if a != "sandbox.customers"]
+    settings.TENANT_APPS = [*settings.TENANT_APPS, "sandbox.customers"]
+    assert "not in SHARED_APPS" in ids()["pg_tenants.E008"]
+
+
+def test_e009_tenant_table_points_at_an_app_it_cannot_see(settings):
+    # notes.Note has a foreign key to catalog.Category; move catalog out of both lists.
+    settings.SHARED_APPS = [a for a in settings.SHARED_APPS if a != "sandbox.catalog"]
+    message = ids()["pg_tenants.E009"]
+    assert "notes.Note.category points at catalog.Category" in message
+
+
+def test_e009_shared_table_points_into_tenant_only_app(settings):
+    # admin.LogEntry (shared) points at auth.User: make auth tenant-only.
+    settings.SHARED_APPS = [a for a in settings.SHARED_APPS if a != "django.contrib.auth"]
+    settings.TENANT_APPS = [*settings.TENANT_APPS, "django.contrib.auth"]
+    messages = [m.msg for m in run_checks() if m.id == "pg_tenants.E009"]
+    assert any("admin.LogEntry.user points at auth.User" in m and "into public" in m for m in messages)
+
+
+@override_settings(TENANT_RESOLVER="no_such_resolver")
+def test_e011_unknown_resolver_name():
+    assert "'no_such_resolver' is neither a registered resolver" in ids()["pg_tenants.E011"]
+
+
+@override_settings(TENANT_RESOLVER="sandbox.nothing_here.Resolver")
+def test_e011_unimportable_dotted_path():
+    assert "cannot be imported" in ids()["pg_tenants.E011"]
+
+
+@override_settings(TENANT_RESOLVER="sandbox.views.notes")
+def test_e011_not_a_resolver():
+    assert "needs resolve(request) and url_for" in ids()["pg_tenants.E011"]
+
+
+@override_settings(TENANT_RESOLVER=None)
+def test_e011_resolver_not_set():
+    assert "TENANT_RESOLVER is not set" in ids()["pg_tenants.E011"]
+
+
+def test_e011_known_name_without_its_extra(monkeypatch):
+    # The resolvers package may be installed in this environment; hide its
+    # registrations to see what a core-only install reports.
+    discover_resolvers.cache_clear()
+    monkeypatch.setattr("pg_tenants.core.resolvers.discover_resolvers", lambda: {})
+    with override_settings(TENANT_RESOLVER="subdomain"):
+        assert ids()["pg_tenants.E011"] == (
+            "TENANT_RESOLVER 'subdomain' is provided by an extra that is not installed: "
+            'pip install "django-pg-tenants[resolvers]".'
+        )
+
+
+def test_e012_two_plugins_claim_one_name(tmp_path, monkeypatch):
+    for dist, target in (("plugin_one", "sandbox.resolvers:SlugHostResolver"), ("plugin_two", "x.y:Z")):
+        info = tmp_path / f"{dist}-1.0.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 1.0\n")
+        (info / "entry_points.txt").write_text(
+            textwrap.dedent(f"""
+                [pg_tenants.resolvers]
+                twice = {target}
+            """)
+        )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    discover_resolvers.cache_clear()
+    try:
+        with override_settings(TENANT_RESOLVER="twice"):
+            message = ids()["pg_tenants.E012"]
+        assert "'twice' is registered twice" in message
+        assert "plugin_one" in message and "plugin_two" in message
+    finally:
+        sys.path.remove(str(tmp_path))
+        discover_resolvers.cache_clear()
+
+
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+def test_e013_engine_not_ours(settings):
+    settings.DATABASES = {**settings.DATABASES}
+    settings.DATABASES["default"] = {**settings.DATABASES["default"], "ENGINE": "django.db.backends.postgresql"}
+    assert "search_path is never set" in ids()["pg_tenants.E013"]
+
+
+@override_settings(TENANT_SEARCH_PATH_MODE="statement")
+def test_e014_bad_search_path_mode():
+    assert "'statement'" in ids()["pg_tenants.E014"]
+
+
+@override_settings(TENANT_EXTRA_SEARCH_PATHS=["Extensions"])
+def test_e015_bad_schema_name_in_settings():
+    assert ids()["pg_tenants.E015"].startswith("TENANT_EXTRA_SEARCH_PATHS: Schema name 'Extensions' is invalid")
+
+
+@override_settings(TENANT_NOT_FOUND="sandbox.views.missing_view")
+def test_e016_not_found_view_missing():
+    assert "TENANT_NOT_FOUND" in ids()["pg_tenants.E016"]
+
+
+@pytest.mark.parametrize(
+    "check_id",
+    sorted({f"pg_tenants.E{n:03d}" for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14, 15, 16)} | {"pg_tenants.W001"}),
+)
+def test_every_check_id_is_documented(check_id):
+    from pathlib import Path
+
+    reference = Path(__file__).resolve().parents[3] / "docs" / "reference" / "checks.md"
+    assert check_id in reference.read_text()
