@@ -157,9 +157,11 @@ BEGIN
 
   -- Sequences owned by a column (serial) and identity sequences: same owner, name and position.
   FOR r IN
-    SELECT seq.relname AS seqname, tab.relname AS tabname, a.attname, d.deptype
+    SELECT seq.relname AS seqname, tab.relname AS tabname, a.attname, d.deptype,
+           format_type(sq.seqtypid, NULL) AS typ, sq.*
     FROM pg_depend d
     JOIN pg_class seq ON seq.oid = d.objid AND seq.relkind = 'S'
+    JOIN pg_sequence sq ON sq.seqrelid = seq.oid
     JOIN pg_class tab ON tab.oid = d.refobjid
     JOIN pg_attribute a ON a.attrelid = tab.oid AND a.attnum = d.refobjsubid
     WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
@@ -172,6 +174,10 @@ BEGIN
       IF dst_seq IS DISTINCT FROM format('%I.%I', dst, r.seqname) THEN
         EXECUTE format('ALTER SEQUENCE %s RENAME TO %I', dst_seq, r.seqname);
       END IF;
+      -- LIKE makes identity sequences bigint-typed whatever the source said.
+      EXECUTE format('ALTER SEQUENCE %I.%I AS %s INCREMENT BY %s MINVALUE %s MAXVALUE %s START WITH %s CACHE %s %s',
+        dst, r.seqname, r.typ, r.seqincrement, r.seqmin, r.seqmax, r.seqstart, r.seqcache,
+        CASE WHEN r.seqcycle THEN 'CYCLE' ELSE 'NO CYCLE' END);
     END IF;
   END LOOP;
 

@@ -10,12 +10,17 @@ from django.db import DEFAULT_DB_ALIAS
 
 from pg_tenants.core.conf import tenant_settings
 from pg_tenants.core.validation import InvalidSchemaName, validate_schema_name
-
-from ...conf import migration_settings
-from ...graph import load_graph
-from ...lock import MigrationLockBusy, migration_lock
-from ...reporting import make_reporter
-from ...runner import SchemaOutcome, migrate_schema, run_parallel, schemas_behind, tenant_schema_names
+from pg_tenants.migrations.conf import migration_settings
+from pg_tenants.migrations.graph import load_graph
+from pg_tenants.migrations.lock import MigrationLockBusy, migration_lock
+from pg_tenants.migrations.reporting import make_reporter
+from pg_tenants.migrations.runner import (
+    SchemaOutcome,
+    migrate_schema,
+    run_parallel,
+    schemas_behind,
+    tenant_schema_names,
+)
 
 
 class Command(BaseCommand):

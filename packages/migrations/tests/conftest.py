@@ -1,0 +1,53 @@
+"""Fixtures of the migrations tests: the widgets test app, and schemas cleaned up after each test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import override_settings
+
+from packages.migrations.tests.pgt_widgets import switch
+
+WIDGETS = "packages.migrations.tests.pgt_widgets.apps.WidgetsConfig"
+V1 = {"pgt_widgets": "packages.migrations.tests.pgt_widgets.migrations_v1"}
+V2 = {"pgt_widgets": "packages.migrations.tests.pgt_widgets.migrations"}
+
+
+def user_schemas() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%%' "
+            "AND nspname NOT IN ('information_schema', 'public')"
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def widgets_settings(migrations: dict[str, str] = V2, **extra: Any) -> override_settings:
+    """Settings with the widgets app installed as a tenant app."""
+    return override_settings(
+        INSTALLED_APPS=[*settings.INSTALLED_APPS, WIDGETS],
+        TENANT_APPS=[*settings.TENANT_APPS, WIDGETS],
+        MIGRATION_MODULES=migrations,
+        **extra,
+    )
+
+
+@pytest.fixture
+def fresh_schemas(transactional_db: Any) -> Iterator[None]:
+    """Drops every schema the test created (the template included) and resets the widgets switch."""
+    before = user_schemas()
+    switch.FAIL_IN.clear()
+    switch.DELAY = 0.0
+    try:
+        yield
+    finally:
+        switch.FAIL_IN.clear()
+        switch.DELAY = 0.0
+        connection.close()
+        with connection.cursor() as cursor:
+            for name in sorted(user_schemas() - before):
+                cursor.execute(f'DROP SCHEMA "{name}" CASCADE')
