@@ -24,7 +24,7 @@ from pg_tenants.core import get_current_schema_name, tenant_context
 from pg_tenants.core.conf import tenant_settings
 from pg_tenants.core.routers import shared_app_labels, tenant_app_labels
 
-from .switching import SWITCH_FIELD, admin_site_of, can_switch, chosen_tenant, find_tenant, remember
+from .switching import SWITCH_FIELD, admin_site_of, can_switch, chosen_tenant, find_tenant, remember, tenant_label
 
 
 class TenantAdminMiddleware:
@@ -112,7 +112,7 @@ class TenantAdminMiddleware:
                 )
             else:
                 remember(request, tenant)
-                messages.success(request, f"The admin now shows tenant “{tenant}”.", fail_silently=True)
+                messages.success(request, f"The admin now shows tenant “{tenant_label(tenant)}”.", fail_silently=True)
         target = request.POST.get("next", "")
         if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
             target = reverse("admin:index", current_app=site.name)

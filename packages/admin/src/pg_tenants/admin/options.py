@@ -192,7 +192,7 @@ class TenantAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def get_actions(self, request: HttpRequest) -> Any:
         actions = super().get_actions(request)
         if "delete_selected" in actions:
-            func, name, _ = actions["delete_selected"]
+            func, name, _ = actions["delete_selected"]  # type: ignore[misc]
             verb = "drop their schemas" if self.model.auto_drop_schema else "keep their schemas"
             actions["delete_selected"] = (_with_schema_notice(func), name, f"Delete selected tenants ({verb})")
         return actions
@@ -212,7 +212,7 @@ class TenantAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         """Rename a tenant's schema: ``ALTER SCHEMA … RENAME`` and the row, in one transaction."""
         obj = self.get_object(request, object_id)
         if obj is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)  # type: ignore[attr-defined,no-any-return]
         if not self.has_change_permission(request, obj) or obj.schema_name == tenant_settings.PUBLIC_SCHEMA_NAME:
             raise PermissionDenied("You may not rename this tenant's schema.")
         form = RenameSchemaForm(request.POST or None, tenant=obj)

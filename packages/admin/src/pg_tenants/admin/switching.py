@@ -62,6 +62,14 @@ def find_tenant(user: Any, value: str) -> TenantModel | None:
     return tenants_for_user(user).filter(Q(schema_name=value) | Q(slug=value)).first()
 
 
+def tenant_label(tenant: TenantModel) -> str:
+    """How the switcher names a tenant: ``"Acme (acme)"`` when it has a ``name``, else its schema name."""
+    name = getattr(tenant, "name", "")
+    if name and name != tenant.schema_name:
+        return f"{name} ({tenant.schema_name})"
+    return str(tenant.schema_name)
+
+
 def remember(request: HttpRequest, tenant: TenantModel | None) -> None:
     """Store the admin's tenant in the session (``None``: back to public)."""
     if tenant is None:
@@ -88,23 +96,24 @@ def chosen_tenant(request: HttpRequest) -> TenantModel | None:
         session.pop(SESSION_KEY, None)
         return None
     if not can_switch(user):
-        return _forget(request, "You may no longer switch the admin to a tenant")
+        _forget(request, "You may no longer switch the admin to a tenant")
+        return None
     tenant = None
     try:
-        pk = get_tenant_model()._meta.pk.to_python(raw)  # type: ignore[union-attr]
+        pk = get_tenant_model()._meta.pk.to_python(raw)
     except (ValidationError, TypeError, ValueError):
         pk = None
     if pk is not None:
         tenant = tenants_for_user(user).filter(pk=pk).first()
     if tenant is None:
-        return _forget(request, "The tenant chosen for the admin no longer exists, is inactive or is closed to you")
+        _forget(request, "The tenant chosen for the admin no longer exists, is inactive or is closed to you")
+        return None
     return tenant
 
 
 def _forget(request: HttpRequest, reason: str) -> None:
-    request.session.pop(SESSION_KEY, None)  # type: ignore[attr-defined]
+    request.session.pop(SESSION_KEY, None)
     messages.warning(request, f"{reason}: the admin is back in public.", fail_silently=True)
-    return None
 
 
 def admin_site_of(view: Any) -> AdminSite | None:

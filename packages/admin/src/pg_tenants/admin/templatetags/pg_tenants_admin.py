@@ -13,7 +13,7 @@ from django import template
 from django.urls import NoReverseMatch, reverse
 
 from pg_tenants.admin.conf import admin_settings
-from pg_tenants.admin.switching import SWITCH_FIELD, can_switch, tenants_for_user
+from pg_tenants.admin.switching import SWITCH_FIELD, can_switch, tenant_label, tenants_for_user
 from pg_tenants.core.resolvers import tenant_url
 
 register = template.Library()
@@ -39,22 +39,15 @@ def tenant_switcher(context: template.Context) -> dict[str, Any]:
     return {
         "show": True,
         "current": current,
-        "current_label": _label(current) if current is not None else "public",
+        "current_label": tenant_label(current) if current is not None else "public",
         "site_link": _site_link(current),
-        "choices": [(t.schema_name, _label(t)) for t in tenants[:MAX_LISTED]],
+        "choices": [(t.schema_name, tenant_label(t)) for t in tenants[:MAX_LISTED]],
         "current_schema": current.schema_name if current is not None else "",
         "searchable": searchable,
         "switch_url": switch_url,
         "switch_field": SWITCH_FIELD,
         "next": _next_url(request),
     }
-
-
-def _label(tenant: Any) -> str:
-    name = getattr(tenant, "name", "")
-    if name and name != tenant.schema_name:
-        return f"{name} ({tenant.schema_name})"
-    return str(tenant.schema_name)
 
 
 def _site_link(tenant: Any) -> str:
