@@ -113,7 +113,6 @@ class TenantTestCase(TestCase):
     #: Values for the project's own required tenant fields.
     tenant_fields: ClassVar[dict[str, Any]] = {}
     tenant: ClassVar[TenantModel]
-    client_class = TenantClient  # type: ignore[assignment]
     _tenant_token: ClassVar[Token[ActiveSchema | None]]
 
     @classmethod
@@ -137,6 +136,7 @@ class TenantTestCase(TestCase):
     def _pre_setup(self) -> None:  # type: ignore[override]
         super()._pre_setup()  # type: ignore[misc]
         self.client = TenantClient(self.tenant)
+        self.async_client = AsyncTenantClient(self.tenant)
 
 
 def connection_for(alias: str = DEFAULT_DB_ALIAS) -> Any:
