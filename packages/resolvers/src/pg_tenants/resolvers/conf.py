@@ -29,7 +29,7 @@ class ResolverSettings:
     def TENANT_URL_PORT(self) -> int | None:
         """Port added to links built for host-based resolvers (omitted when ``None`` or the scheme's default)."""
         value = self._get("TENANT_URL_PORT", None)
-        return None if value in (None, "") else value  # type: ignore[no-any-return]
+        return None if value in (None, "") else value
 
     @property
     def TENANT_BASE_URL(self) -> str | None:

@@ -34,7 +34,7 @@ DJANGO_HOSTS_MIDDLEWARE = (
 
 def host_patterns() -> list[Any]:
     """django-hosts' ``host_patterns`` from ``ROOT_HOSTCONF`` (cached by django-hosts)."""
-    from django_hosts.resolvers import get_host_patterns
+    from django_hosts.resolvers import get_host_patterns  # type: ignore[import-untyped, import-not-found, unused-ignore]
 
     if not getattr(settings, "ROOT_HOSTCONF", None):
         raise ImproperlyConfigured("ROOT_HOSTCONF is not set.")
@@ -90,7 +90,7 @@ class HostsResolver:
 
     def url_for(self, tenant: TenantModel, path: str = "/") -> str:
         """The tenant's host reversed by django-hosts (``TENANT_HOSTS_PUBLIC_HOST`` for public)."""
-        from django_hosts.resolvers import get_host, reverse_host
+        from django_hosts.resolvers import get_host, reverse_host  # type: ignore[import-untyped, import-not-found, unused-ignore]
 
         group = resolver_settings.TENANT_HOSTS_GROUP
         try:
