@@ -21,10 +21,9 @@ def test_nested_contexts_restore_on_exit_and_on_error(acme_globex):
     assert get_current_schema_name() == "public"
     with tenant_context(acme):
         assert get_current_tenant() is acme
-        with pytest.raises(KeyError):
-            with tenant_context(globex):
-                assert get_current_schema_name() == "globex"
-                raise KeyError
+        with pytest.raises(KeyError), tenant_context(globex):
+            assert get_current_schema_name() == "globex"
+            raise KeyError
         assert get_current_schema_name() == "acme"
         with public_context():
             assert get_current_schema_name() == "public"

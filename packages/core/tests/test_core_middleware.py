@@ -42,7 +42,7 @@ def test_warm_persistent_connection_runs_only_the_views_statements(acme_globex):
         ]
         with CaptureQueriesContext(connection) as ctx:
             client.get("/notes/", **host("globex"))
-        assert [q["sql"][:22] for q in ctx.captured_queries] == ["SET search_path = \"glo", "SELECT \"notes_note\".\"i"]
+        assert [q["sql"][:22] for q in ctx.captured_queries] == ['SET search_path = "glo', 'SELECT "notes_note"."i']
         with CaptureQueriesContext(connection) as ctx:
             client.get("/notes/", **host("globex"))
         assert len(ctx) == 1

@@ -91,7 +91,7 @@ class TenantCache:
                     .filter(domain=value, tenant__is_active=True)
                     .first()
                 )
-                return domain.tenant if domain is not None else None  # type: ignore[attr-defined]
+                return domain.tenant if domain is not None else None
             if lookup not in {"slug", "schema_name"}:
                 raise ValueError(f"Unknown tenant look-up {lookup!r}: use 'slug', 'domain' or 'schema_name'.")
             tenant = tenant_model._default_manager.filter(**{lookup: value}, is_active=True).first()

@@ -81,7 +81,7 @@ class TenantMiddleware:
         request.tenant = tenant  # type: ignore[attr-defined]
         urlconf = self._urlconf_for(tenant, resolution)
         if urlconf is not None:
-            request.urlconf = urlconf  # type: ignore[attr-defined]
+            request.urlconf = urlconf
         if resolution is None or resolution.script_name is None:
             return None
         script_name = resolution.script_name.rstrip("/")
@@ -172,4 +172,3 @@ async def _aiter_in_context(active: ActiveSchema, content: AsyncIterator[Any]) -
         finally:
             _active.reset(token)
         yield item
-

@@ -42,6 +42,8 @@ class TenantModel(models.Model):
     auto_create_schema: ClassVar[bool] = True
     #: Drop the schema, and all its data, when the tenant is deleted.
     auto_drop_schema: ClassVar[bool] = False
+    #: The schema name as loaded from the database (guards against renames by save()).
+    _saved_schema_name: str | None = None
 
     schema_name = models.CharField(
         max_length=63,
@@ -73,8 +75,8 @@ class TenantModel(models.Model):
         return self.schema_name
 
     @classmethod
-    def from_db(cls, db: str | None, field_names: Any, values: Any) -> TenantModel:
-        instance = super().from_db(db, field_names, values)
+    def from_db(cls, *args: Any, **kwargs: Any) -> Any:
+        instance = super().from_db(*args, **kwargs)
         instance._saved_schema_name = instance.__dict__.get("schema_name")
         return instance
 

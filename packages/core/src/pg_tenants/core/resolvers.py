@@ -133,10 +133,7 @@ def missing_resolver_message(name: str) -> str:
             f'pip install "django-pg-tenants[{extra}]".'
         )
     known = ", ".join(sorted(set(KNOWN_RESOLVERS) | set(discover_resolvers())))
-    return (
-        f"TENANT_RESOLVER {name!r} is neither a registered resolver ({known}) nor a "
-        "dotted import path."
-    )
+    return f"TENANT_RESOLVER {name!r} is neither a registered resolver ({known}) nor a dotted import path."
 
 
 def load_resolver(spec: Any) -> Resolver:
@@ -167,9 +164,7 @@ def load_resolver(spec: Any) -> Resolver:
             try:
                 target = ep.load()
             except ImportError as exc:
-                raise ImproperlyConfigured(
-                    f"TENANT_RESOLVER {spec!r} ({ep.value}) cannot be imported: {exc}"
-                ) from exc
+                raise ImproperlyConfigured(f"TENANT_RESOLVER {spec!r} ({ep.value}) cannot be imported: {exc}") from exc
         return _instantiate(target, spec)
     return _instantiate(spec, spec)
 
@@ -178,8 +173,7 @@ def _instantiate(target: Any, spec: Any) -> Resolver:
     obj = target() if isinstance(target, type) else target
     if not (callable(getattr(obj, "resolve", None)) and callable(getattr(obj, "url_for", None))):
         raise ImproperlyConfigured(
-            f"TENANT_RESOLVER {spec!r} is not a resolver: it needs resolve(request) and "
-            "url_for(tenant, path) methods."
+            f"TENANT_RESOLVER {spec!r} is not a resolver: it needs resolve(request) and url_for(tenant, path) methods."
         )
     return obj  # type: ignore[no-any-return]
 

@@ -39,8 +39,7 @@ def validate_schema_name(name: object, *, allow_public: bool = False) -> str:
         )
     if not allow_public and name == tenant_settings.PUBLIC_SCHEMA_NAME:
         raise InvalidSchemaName(
-            f"Schema name {name!r} is the public schema (PUBLIC_SCHEMA_NAME) and "
-            "cannot be used for a tenant.",
+            f"Schema name {name!r} is the public schema (PUBLIC_SCHEMA_NAME) and cannot be used for a tenant.",
             code="public_schema_name",
         )
     return name
@@ -60,7 +59,7 @@ def validate_tenant_schema_name(value: str) -> None:
     validate_schema_name(value, allow_public=True)
 
 
-def validate_slug(value: object) -> str:
+def validate_slug(value: object) -> None:
     """Return ``value`` if it is a DNS label (what subdomain, header and path resolvers match)."""
     if not isinstance(value, str) or not SLUG_RE.fullmatch(value):
         raise ValidationError(
@@ -68,7 +67,6 @@ def validate_slug(value: object) -> str:
             "not starting or ending with a hyphen (max 63).",
             code="invalid_slug",
         )
-    return value
 
 
 def slug_from_schema_name(schema_name: str) -> str:

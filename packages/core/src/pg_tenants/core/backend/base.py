@@ -24,8 +24,9 @@ from django.conf import settings
 from django.db import transaction
 from django.db.backends.utils import CursorWrapper
 
-from ..conf import tenant_settings
-from ..context import get_active_schema, search_path_names
+from pg_tenants.core.conf import tenant_settings
+from pg_tenants.core.context import get_active_schema, search_path_names
+
 from .introspection import narrowed_introspection_class
 from .operations import tenant_operations_class
 
@@ -66,11 +67,11 @@ class TenantCursorWrapper(_SearchPathMixin, CursorWrapper):
     """Cursor wrapper used when queries are not logged."""
 
 
-class TenantCursorDebugWrapper(_SearchPathMixin, _base.CursorDebugWrapper):  # type: ignore[misc,name-defined]
+class TenantCursorDebugWrapper(_SearchPathMixin, _base.CursorDebugWrapper):  # type: ignore[name-defined]
     """Cursor wrapper used when queries are logged (``DEBUG``, ``assertNumQueries``)."""
 
 
-class DatabaseWrapper(_base.DatabaseWrapper):  # type: ignore[misc,name-defined]
+class DatabaseWrapper(_base.DatabaseWrapper):  # type: ignore[name-defined]
     """A PostgreSQL ``DatabaseWrapper`` whose connections follow the active schema."""
 
     introspection_class = narrowed_introspection_class(_base.DatabaseWrapper.introspection_class)

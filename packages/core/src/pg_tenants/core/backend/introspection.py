@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ..context import get_current_schema_name
+from pg_tenants.core.context import get_current_schema_name
 
 _NARROWED = (
     "get_table_list",
@@ -49,7 +49,7 @@ def _narrowed(method: Callable[..., Any]) -> Callable[..., Any]:
 
 def narrowed_introspection_class(base: type) -> type:
     """A subclass of the wrapped backend's introspection whose look-ups see one schema."""
-    attrs = {name: _narrowed(getattr(base, name)) for name in _NARROWED if hasattr(base, name)}
+    attrs: dict[str, Any] = {name: _narrowed(getattr(base, name)) for name in _NARROWED if hasattr(base, name)}
     attrs["__doc__"] = "Introspection limited to the active schema."
     attrs["__module__"] = __name__
     return type("DatabaseIntrospection", (base,), attrs)

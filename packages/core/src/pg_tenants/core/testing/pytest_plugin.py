@@ -34,7 +34,7 @@ def _pg_tenants_session_tenant(
 @pytest.fixture
 def tenant(db: Any, _pg_tenants_session_tenant: Any) -> Iterator[Any]:
     """The test tenant, active while the test runs."""
-    from ..context import tenant_context
+    from pg_tenants.core.context import tenant_context
 
     with tenant_context(_pg_tenants_session_tenant):
         yield _pg_tenants_session_tenant
