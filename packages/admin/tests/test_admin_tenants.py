@@ -135,7 +135,7 @@ def test_public_tenant_cannot_be_deleted(superuser, public_client):
     assert get_tenant_model().objects.filter(pk=public.pk).exists()
 
 
-def test_rename_schema_keeps_data(superuser, public_client):
+def test_rename_schema_keeps_data(two_tenants, superuser, public_client):
     tenant = Client.objects.create(schema_name="adm_old", name="Renamed")
     with tenant_context(tenant):
         Note.objects.create(title="survives")
@@ -167,3 +167,16 @@ def test_domain_admin_lists_and_searches(two_tenants, superuser, public_client):
     Domain.objects.create(domain="bravo.example", tenant=two_tenants[1])
     page = public_client(superuser).get("/admin/customers/domain/?q=acme").content.decode()
     assert "acme.example" in page and "bravo.example" not in page
+
+
+def test_rename_without_the_migrations_package():
+    from pg_tenants.admin.renaming import rename_in_place
+
+    tenant = Client.objects.create(schema_name="adm_plain")
+    with tenant_context(tenant):
+        Note.objects.create(title="kept")
+    rename_in_place(tenant, "adm_plain2")
+    assert Client.objects.get(pk=tenant.pk).schema_name == "adm_plain2"
+    assert not schema_exists("adm_plain") and schema_exists("adm_plain2")
+    with tenant_context(Client.objects.get(pk=tenant.pk)):
+        assert Note.objects.get().title == "kept"

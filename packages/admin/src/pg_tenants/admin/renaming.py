@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import connections, router, transaction
 
@@ -46,9 +47,26 @@ class RenameSchemaForm(forms.Form):
 
 
 def rename_schema(tenant: TenantModel, new_name: str) -> None:
-    """``ALTER SCHEMA … RENAME TO …`` and save the row's new ``schema_name``, atomically."""
+    """``ALTER SCHEMA … RENAME TO …`` and save the row's new ``schema_name``, atomically.
+
+    Uses the migrations package's ``rename_tenant`` when it is installed.
+    """
     validate_tenant_schema_name(new_name)
     using = router.db_for_write(type(tenant), instance=tenant)
+    old = tenant.schema_name
+    if apps.is_installed("pg_tenants.migrations"):
+        from pg_tenants.migrations.operations import rename_tenant
+
+        renamed = rename_tenant(old, new_name, using=using)
+        tenant.schema_name = renamed.schema_name
+        tenant._saved_schema_name = renamed.schema_name
+        return
+    rename_in_place(tenant, new_name, using=using)
+
+
+def rename_in_place(tenant: TenantModel, new_name: str, *, using: str = "default") -> None:
+    """The rename without the migrations package: the schema, then the row, in one transaction."""
+    validate_tenant_schema_name(new_name)
     old = tenant.schema_name
     with transaction.atomic(using=using):
         with connections[using].cursor() as cursor:
