@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -12,6 +13,8 @@ from pg_tenants.migrations.operations import TenantOperationError, delete_tenant
 
 class Command(BaseCommand):
     help = "Delete a tenant and drop its schema with all its data (asks first unless --noinput)."
+    #: ``call_command(..., stdin=io.StringIO("acme\\n"))`` answers the confirmation.
+    stealth_options = ("stdin",)
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("schema_name", help="Schema of the tenant to delete.")
@@ -29,7 +32,9 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         if options["interactive"]:
             what = "the tenant row" if options["keep_schema"] else "the tenant and ALL the data in its schema"
-            answer = input(f"This deletes {what} {schema_name!r}. Type the schema name to confirm: ")
+            self.stdout.write(f"This deletes {what} {schema_name!r}. Type the schema name to confirm: ", ending="")
+            self.stdout.flush()
+            answer = (options.get("stdin") or sys.stdin).readline()
             if answer.strip() != schema_name:
                 raise CommandError("Not confirmed; nothing was deleted.")
         try:
