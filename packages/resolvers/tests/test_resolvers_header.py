@@ -30,6 +30,13 @@ def test_trusted_proxy_chooses_the_tenant(world):
     assert response.json() == {"tenant": "rs_beta", "urlconf": "premium"}
 
 
+def test_links_built_by_reverse(world):
+    data = Client().get("/links/", HTTP_HOST="app.example.com", HTTP_X_TENANT="alpha", REMOTE_ADDR=PROXY).json()
+    assert data["tenant"] == "rs_alpha"
+    assert data["reverse"] == data["template"] == "/links/"
+    assert data["absolute"] == "http://app.example.com/links/"
+
+
 def test_async_client(world):
     response = aget("/async-notes/", remote_addr=PROXY, headers={"x-tenant": "alpha"})
     assert response.json() == {"tenant": "rs_alpha", "notes": ["alpha-note"]}
