@@ -90,13 +90,13 @@ def describe_schema(schema_name: str, using: str = DEFAULT_DB_ALIAS) -> dict[str
         positions = []
         for name, *_ in result["sequences"]:
             cursor.execute(f"SELECT last_value, is_called FROM {quoted}.{quote_identifier(name)}")
-            positions.append((name, *cursor.fetchone()))  # type: ignore[misc]
+            positions.append((name, *cursor.fetchone()))
         result["sequence_positions"] = positions
         counts = []
         for name, kind, _ in result["tables"]:
             if kind == "r":
                 cursor.execute(f"SELECT count(*) FROM {quoted}.{quote_identifier(name)}")
-                counts.append((name, cursor.fetchone()[0]))  # type: ignore[index]
+                counts.append((name, cursor.fetchone()[0]))
         result["row_counts"] = counts
         if any(name == "django_migrations" for name, _ in counts):
             cursor.execute(f"SELECT app, name FROM {quoted}.django_migrations ORDER BY app, name")

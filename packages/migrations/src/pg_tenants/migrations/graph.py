@@ -72,7 +72,7 @@ class MigrationGraphSnapshot:
         with self._state_lock:
             state = self._states.get(key)
             if state is None:
-                state = executor._create_project_state(with_applied_migrations=True)
+                state = executor._create_project_state(with_applied_migrations=True)  # type: ignore[attr-defined]
                 state.apps  # noqa: B018  (render the models now, once)
                 self._states[key] = state
                 while len(self._states) > 4:

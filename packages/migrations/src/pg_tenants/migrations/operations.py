@@ -47,7 +47,8 @@ def _add_domain(tenant: TenantModel, domain: str | None, using: str) -> None:
         return
     if not tenant_settings.TENANT_DOMAIN_MODEL:
         raise TenantOperationError("A domain was given but TENANT_DOMAIN_MODEL is not set.")
-    get_domain_model()(domain=domain, tenant=tenant, is_primary=True).save(using=using)
+    domain_model: Any = get_domain_model()
+    domain_model(domain=domain, tenant=tenant, is_primary=True).save(using=using)
 
 
 def create_tenant(
@@ -90,7 +91,8 @@ def clone_tenant(
     values.update(fields)
     with transaction.atomic(using=using):
         tenant = model(schema_name=schema_name, **values)
-        tenant.auto_create_schema = False  # type: ignore[misc]  (the schema is the clone below)
+        # The schema is the clone below, not a fresh provisioning.
+        tenant.auto_create_schema = False  # type: ignore[misc]
         tenant.full_clean(validate_unique=False)
         tenant.save(using=using)
         if clone_schema(source_schema, schema_name, using=using, with_data=with_data) is None:

@@ -121,7 +121,7 @@ def _migrate_active_schema(
         return
     state = snapshot.pre_state(executor) if executor.loader.graph is snapshot.loader.graph else None
     if state is None:
-        state = executor._create_project_state(with_applied_migrations=True)
+        state = executor._create_project_state(with_applied_migrations=True)  # type: ignore[attr-defined]
     emit_pre_migrate_signal(0, False, using, apps=state.apps, plan=plan)
     try:
         post_state = executor.migrate(snapshot.targets, plan=plan, state=state, fake=fake, fake_initial=fake_initial)

@@ -90,7 +90,7 @@ class Command(BaseCommand):
                 validate_schema_name(name, allow_public=True)
             except InvalidSchemaName as exc:
                 raise CommandError(exc.messages[0]) from None
-        stream = getattr(self.stdout, "_out", self.stdout)
+        stream: Any = getattr(self.stdout, "_out", self.stdout)
         reporter = make_reporter(options["format"], stream, options["verbosity"])
 
         def waiting(holder: int | None) -> None:
