@@ -90,12 +90,16 @@ def prepare() -> None:
 
     # Importing the settings calls database_settings(): with no DATABASE_URL it
     # starts the embedded server and exports DATABASE_URL for the children.
+    embedded = not os.environ.get("DATABASE_URL")
     django.setup()
     from django.conf import settings
 
-    if not os.environ.get("EXAMPLE_QUIET"):
-        source = "embedded PostgreSQL" if settings.DATABASES["default"]["HOST"].startswith("/") else "DATABASE_URL"
-        print(f"Database: {source}. Migrating...", flush=True)
+    host = settings.DATABASES["default"]["HOST"]
+    if embedded:
+        print(f"Database: embedded PostgreSQL in {host} (stopped and deleted when you quit).", flush=True)
+    else:
+        print(f"Database: {settings.DATABASES['default']['NAME']} on {host or 'localhost'} (DATABASE_URL).", flush=True)
+    print("Migrating...", flush=True)
     migrate()
     call_command("load_demo")
     print_urls()

@@ -103,6 +103,8 @@ if HAS_ADMIN:
     # at the tenant's users): it stays in public, shared by all tenants, and its
     # content type ids agree because every schema is created from one template.
     SILENCED_SYSTEM_CHECKS = ["pg_tenants_admin.W003"]
+    # customers/admin.py registers the tenant and domain admins itself.
+    TENANT_ADMIN_REGISTER = False
     # After auth and messages: the admin reads and writes the tenant chosen in its switcher.
     MIDDLEWARE.append("pg_tenants.admin.middleware.TenantAdminMiddleware")
 

@@ -88,6 +88,9 @@ class Example:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 pytest.fail(f"serve.py exited with {self.process.returncode}:\n{self.output()}")
+            if "Traceback (most recent call last)" in self.output():
+                # runserver's child failed (e.g. a system check); the reloader would wait forever.
+                pytest.fail(f"serve.py failed:\n{self.output()}")
             try:
                 _get(self.port, "localhost", "/")
             except OSError:
