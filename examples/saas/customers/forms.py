@@ -43,9 +43,10 @@ class SignupForm(forms.Form):
             raise ValidationError(exc.messages[0]) from None
         if self.schema_name_for(slug) == tenant_settings.TENANT_TEMPLATE_SCHEMA_NAME:
             raise ValidationError(f"{slug!r} is reserved; choose another address.")
-        if Client.objects.filter(slug=slug).exists() or Client.objects.filter(
-            schema_name=self.schema_name_for(slug)
-        ).exists():
+        if (
+            Client.objects.filter(slug=slug).exists()
+            or Client.objects.filter(schema_name=self.schema_name_for(slug)).exists()
+        ):
             raise ValidationError(f"{slug!r} is taken; choose another address.")
         return slug
 
