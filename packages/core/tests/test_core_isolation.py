@@ -52,3 +52,21 @@ def test_schema_context_by_name(two_tenants):
         assert Note.objects.filter(title="by-name").exists()
     with tenant_context(two_tenants[1]):
         assert not Note.objects.filter(title="by-name").exists()
+
+
+@pytest.mark.django_db
+def test_content_type_cache_is_kept_per_schema(two_tenants):
+    from django.contrib.contenttypes.models import ContentType
+
+    a, b = two_tenants
+    with tenant_context(a):
+        ContentType.objects.clear_cache()
+        ct_a = ContentType.objects.get_for_model(Note)
+    with tenant_context(b):
+        # Give b's row for the same model another id, as happens when schemas
+        # were migrated in different orders.
+        ContentType.objects.filter(app_label="notes", model="note").update(id=ct_a.pk + 1000)
+        ct_b = ContentType.objects.get_for_model(Note)
+        assert ct_b.pk == ct_a.pk + 1000
+    with tenant_context(a):
+        assert ContentType.objects.get_for_model(Note).pk == ct_a.pk

@@ -18,8 +18,15 @@ class PgTenantsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.apps import apps
+
         from . import checks  # noqa: F401  (registers the system checks)
         from .conf import tenant_settings
+
+        if apps.is_installed("django.contrib.contenttypes"):
+            from .contenttypes import install_schema_keyed_contenttype_cache
+
+            install_schema_keyed_contenttype_cache()
 
         for setting in ("TENANT_MODEL", "TENANT_DOMAIN_MODEL"):
             label = getattr(tenant_settings, setting)
