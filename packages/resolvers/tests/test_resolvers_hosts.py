@@ -73,6 +73,8 @@ def test_url_for(world):
         assert tenant_url(world.beta) == "http://beta.hosts.test:8000/"
     with resolver_settings("hosts", DEFAULT_HOST=None), pytest.raises(TenantURLUnavailable, match="DEFAULT_HOST"):
         tenant_url(world.public)
+    with resolver_settings("hosts", DEFAULT_HOST="nope"), pytest.raises(TenantURLUnavailable, match="nope"):
+        tenant_url(world.public)
     with resolver_settings("hosts", TENANT_HOSTS_GROUP="org"), pytest.raises(TenantURLUnavailable, match="org"):
         tenant_url(world.alpha)
     assert TenantClient(world.alpha).get("/notes/").json()["notes"] == ["alpha-note"]

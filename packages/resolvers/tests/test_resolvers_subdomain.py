@@ -102,3 +102,12 @@ def test_idn_base_domain(world):
     with resolver_settings("subdomain", TENANT_BASE_DOMAIN="Bücher.Example"):
         assert Client().get("/whoami/", HTTP_HOST="alpha.xn--bcher-kva.example").json()["tenant"] == "rs_alpha"
         assert tenant_url(world.alpha) == "https://alpha.xn--bcher-kva.example/"
+
+
+@pytest.mark.parametrize("base", [None, "exa mple.com"])
+def test_missing_or_invalid_base_domain_serves_no_tenant(world, base):
+    # The system check (E001 / E002) stops start-up; at run time nothing is served rather than a guess.
+    with resolver_settings("subdomain", TENANT_BASE_DOMAIN=base):
+        assert Client().get("/whoami/", HTTP_HOST="alpha.example.com").status_code == 404
+        with pytest.raises(NotImplementedError, match="TENANT_BASE_DOMAIN"):
+            tenant_url(world.alpha)
