@@ -63,13 +63,12 @@ def migrate() -> None:
 
 def print_urls() -> None:
     """The sites to open and how to log in to them."""
-    from django.conf import settings
 
-    from customers.links import site_url
+    from customers.links import public_url, site_url
     from customers.management.commands.load_demo import ADMIN_PASSWORD, ADMIN_USERNAME, DEMO, USER_PASSWORD
     from customers.models import Client
 
-    public = f"http://{settings.TENANT_BASE_DOMAIN}:{settings.TENANT_URL_PORT}/"
+    public = public_url()
     lines = [
         "",
         f"  Public site        {public}",

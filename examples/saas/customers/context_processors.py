@@ -7,6 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from .links import public_url
+
 
 def site(request: HttpRequest) -> dict[str, Any]:
     """``tenant`` (``None`` on the public site), ``public_url`` and the resolver in use."""
@@ -15,6 +17,6 @@ def site(request: HttpRequest) -> dict[str, Any]:
         tenant = None
     return {
         "tenant": tenant,
-        "public_url": f"http://{settings.TENANT_BASE_DOMAIN}:{settings.TENANT_URL_PORT}/",
+        "public_url": public_url(),
         "resolver_name": settings.EXAMPLE_RESOLVER,
     }
