@@ -192,3 +192,19 @@ def test_executemany_runs_in_active_schema(seeded):
         assert titles() == ["g1", "g2", "globex-note"]
     with tenant_context(acme):
         assert titles() == ["acme-note"]
+
+
+def test_database_error_in_inner_block_of_another_tenant_can_be_recovered(seeded):
+    acme, globex = seeded
+    with transaction.atomic(), tenant_context(acme):
+        titles()
+        try:
+            with transaction.atomic(), tenant_context(globex), connection.cursor() as cursor:
+                cursor.execute("SELECT * FROM no_such_table")
+        except DatabaseError:
+            pass
+        # The transaction was rolled back to the savepoint and goes on, in acme.
+        assert titles() == ["acme-note"]
+        Note.objects.create(title="after-recovery")
+    with tenant_context(acme):
+        assert titles() == ["acme-note", "after-recovery"]

@@ -39,6 +39,8 @@ class _SearchPathMixin:
     db: DatabaseWrapper
 
     def execute(self, sql: Any, params: Any = None) -> Any:
+        if self.db._transaction_control:
+            return super().execute(sql, params)  # type: ignore[misc]
         if self.db.search_path_needs_transaction():
             with transaction.atomic(using=self.db.alias):
                 self.db.ensure_search_path()
@@ -85,6 +87,10 @@ class DatabaseWrapper(_base.DatabaseWrapper):  # type: ignore[name-defined]
         self._search_path_tentative = False
         # Schema to narrow the path to while introspecting (see introspection.py).
         self._narrow_to: str | None = None
+        # True while a SAVEPOINT statement is sent: it needs no search path, and
+        # a SET sent inside an aborted transaction would fail and block the
+        # ROLLBACK TO SAVEPOINT that recovers from it.
+        self._transaction_control = False
 
     # -- the check before each statement ---------------------------------
 
@@ -195,10 +201,26 @@ class DatabaseWrapper(_base.DatabaseWrapper):  # type: ignore[name-defined]
             if self._search_path_tentative or self._transaction_mode:
                 self._forget_search_path()
 
+    def _savepoint(self, sid: str) -> Any:
+        self._transaction_control = True
+        try:
+            return super()._savepoint(sid)
+        finally:
+            self._transaction_control = False
+
+    def _savepoint_commit(self, sid: str) -> Any:
+        self._transaction_control = True
+        try:
+            return super()._savepoint_commit(sid)
+        finally:
+            self._transaction_control = False
+
     def _savepoint_rollback(self, sid: str) -> Any:
+        self._transaction_control = True
         try:
             return super()._savepoint_rollback(sid)
         finally:
+            self._transaction_control = False
             if self._search_path_tentative:
                 self._forget_search_path()
 
