@@ -53,6 +53,8 @@ _db = database_settings(CONN_MAX_AGE=int(os.environ.get("SANDBOX_CONN_MAX_AGE", 
 # One test database per test process, so parallel runs on one server never collide.
 _db["TEST"] = {"NAME": os.environ.get("SANDBOX_TEST_DB") or f"test_pg_tenants_{os.getpid()}"}
 DATABASES = {"default": _db}
+if os.environ.get("SANDBOX_BASE_BACKEND"):
+    TENANT_BASE_BACKEND = os.environ["SANDBOX_BASE_BACKEND"]
 DATABASE_ROUTERS = ["pg_tenants.core.routers.TenantRouter"]
 
 MIDDLEWARE = [

@@ -21,12 +21,14 @@ from importlib import import_module
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.backends.utils import CursorWrapper
 
 from pg_tenants.core.conf import tenant_settings
 from pg_tenants.core.context import get_active_schema, search_path_names
 
+from . import pooler
 from .introspection import narrowed_introspection_class
 from .operations import tenant_operations_class
 
@@ -172,6 +174,26 @@ class DatabaseWrapper(_base.DatabaseWrapper):  # type: ignore[name-defined]
             conn_params["options"] = f"{options} -c search_path={names}".strip()
             startup_sql = active.search_path_sql
         connection = super().get_new_connection(conn_params)
+        if not self._transaction_mode:
+            report = pooler.cached_report(conn_params)
+            if report is None:
+                # Once per process and database: is a pooler in front of it?
+                expected = conn_params["options"].rsplit("search_path=", 1)[1] if startup_sql else None
+                try:
+                    report = pooler.check_connection(connection, conn_params, expected)
+                except BaseException:
+                    connection.close()
+                    raise
+            if report.kind == "transaction":
+                connection.close()
+                raise ImproperlyConfigured(
+                    f"Database {self.alias!r} is reached through a transaction pooler (PgBouncer "
+                    "pool_mode = transaction?): a session-level SET search_path would follow the server "
+                    'connection to other clients and tenants. Set TENANT_SEARCH_PATH_MODE = "transaction" '
+                    "(see the PgBouncer guide), or use pool_mode = session."
+                )
+            if report.startup_option_ignored:
+                startup_sql = None
         self._search_path_sql = startup_sql
         return connection
 

@@ -1,0 +1,1 @@
+"""A PostgreSQL backend standing in for PostGIS & co. in TENANT_BASE_BACKEND tests."""
