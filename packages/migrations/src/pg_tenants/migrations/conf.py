@@ -35,5 +35,15 @@ class MigrationSettings:
         """Keep a template schema migrated and clone new tenants from it (``False``: always migrate)."""
         return bool(self._get("TENANT_USE_TEMPLATE", True))
 
+    @property
+    def TENANT_MIGRATION_POST_MIGRATE(self) -> str:
+        """When ``migrate_schemas`` sends ``post_migrate`` in a tenant schema.
+
+        ``"always"`` (after every schema that had migrations, like ``migrate``) or
+        ``"auto"`` (default: only when the plan adds, removes or renames models or
+        changes model options, which is all Django's own receivers react to).
+        """
+        return str(self._get("TENANT_MIGRATION_POST_MIGRATE", "auto"))
+
 
 migration_settings = MigrationSettings()

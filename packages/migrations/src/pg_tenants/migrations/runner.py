@@ -130,8 +130,42 @@ def _migrate_active_schema(
             schema_migrated.send(
                 sender=get_tenant_model(), schema_name=schema_name, migrations=list(outcome.migrations)
             )
-    if post_migrate:
+    if post_migrate and (is_public or _needs_post_migrate(plan)):
         _emit_post_migrate(post_state, plan, using)
+
+
+# Operations after which Django's own post_migrate receivers (content types,
+# permissions) have nothing to add: they only react to models and their options.
+_FIELD_LEVEL = frozenset(
+    {
+        "AddField",
+        "RemoveField",
+        "AlterField",
+        "RenameField",
+        "AddIndex",
+        "RemoveIndex",
+        "RenameIndex",
+        "AddConstraint",
+        "RemoveConstraint",
+        "AlterUniqueTogether",
+        "AlterIndexTogether",
+        "RunSQL",
+        "RunPython",
+        "AlterModelTable",
+        "AlterModelTableComment",
+        "AlterOrderWithRespectTo",
+    }
+)
+
+
+def _needs_post_migrate(plan: Any) -> bool:
+    from .conf import migration_settings
+
+    if migration_settings.TENANT_MIGRATION_POST_MIGRATE == "always":
+        return True
+    return any(
+        type(operation).__name__ not in _FIELD_LEVEL for migration, _ in plan for operation in migration.operations
+    )
 
 
 def _emit_post_migrate(post_state: Any, plan: Any, using: str) -> None:
