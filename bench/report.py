@@ -187,6 +187,34 @@ def _statement_table(data: dict[str, Any]) -> str:
     return table + "\n\nWhat the server received for the last counted request:\n\n" + "\n".join(detail)
 
 
+def _inprocess_section(data: dict[str, Any]) -> str:
+    inproc = data.get("inprocess") or {}
+    if not inproc:
+        return "Not run yet: `python bench/run.py --only inprocess`."
+    wall, cpu = inproc["median_us"], inproc.get("cpu_median_us", {})
+    rows = []
+    for p in ORDER:
+        rows.append(
+            [
+                LABELS[p],
+                f"{wall[p]:.0f}",
+                f"{wall[p] - wall['plain']:+.0f}",
+                f"{cpu[p]:.0f}" if p in cpu else "–",
+                f"{cpu[p] - cpu['plain']:+.0f}" if p in cpu else "–",
+                f"{cpu['plain'] / cpu[p]:.2f}×" if p in cpu else "–",
+            ]
+        )
+    return (
+        "The WSGI application of each project called directly (no server, no HTTP, no wrk), 2,000 requests "
+        "per batch, median of batches and of alternated rounds (`bench/projects/common/inprocess.py`). CPU time "
+        "is the Django process's own: it leaves out PostgreSQL's share and most of the noise from other work "
+        "on the machine, so it isolates what each library adds to a request.\n\n"
+        + _table(
+            ["", "µs per request (wall)", "vs plain", "CPU µs per request", "vs plain", "plain CPU / this CPU"], rows
+        )
+    )
+
+
 def _scale_section(data: dict[str, Any] | None) -> str:
     if data is None:
         return "Not run yet: `python bench/run.py --only scale`."
@@ -231,7 +259,65 @@ def _scale_section(data: dict[str, Any] | None) -> str:
     )
 
 
+def _migrations_tables(data: dict[str, Any]) -> str:
+    """The shape bench/migrations/run.py writes: ``ours`` / ``django_tenants_*`` dicts of timings."""
+    import re
+
+    ours = data.get("ours") or {}
+    djt_key = next((k for k in data if k.startswith("django_tenants")), None)
+    djt = data.get(djt_key) or {} if djt_key else {}
+    out = []
+    rows = []
+    if "create_tenant_median_ms" in ours:
+        rows.append(["django-pg-tenants", f"{ours['create_tenant_median_ms']:,.0f}"])
+    for key, label in (
+        ("create_tenant_migrating_median_ms", "django-tenants, running migrations"),
+        ("create_tenant_cloning_median_ms", "django-tenants, clone_tenant"),
+    ):
+        if key in djt:
+            rows.append([label, f"{djt[key]:,.0f}"])
+    if rows:
+        out.append("**Creating a tenant** (median)\n\n" + _table(["", "ms per tenant"], rows))
+    runs: dict[tuple[str, int], dict[str, str]] = {}
+    for side, values in (("ours", ours), ("djt", djt)):
+        for key, value in values.items():
+            match = re.fullmatch(r"(noop|addfield)_(\d+)(_extrapolated_seconds)?", key)
+            if not match:
+                continue
+            kind, tenants, extrapolated = match.group(1), int(match.group(2)), match.group(3)
+            seconds = value if extrapolated else value.get("seconds") if isinstance(value, dict) else None
+            if seconds is None:
+                continue
+            text = f"{seconds:,.1f}" + (" (extrapolated)" if extrapolated else "")
+            if isinstance(value, dict) and "peak_rss_mib" in value:
+                text += f", {value['peak_rss_mib']:.0f} MiB"
+            runs.setdefault((kind, tenants), {})[side] = text
+    if runs:
+        names = {"noop": "nothing to apply", "addfield": "one AddField"}
+        rows = [
+            [names[kind], f"{tenants:,}", cells.get("ours", "–"), cells.get("djt", "–")]
+            for (kind, tenants), cells in sorted(runs.items(), key=lambda item: (item[0][1], item[0][0]))
+        ]
+        out.append(
+            "**migrate_schemas** (wall seconds, peak RSS)\n\n"
+            + _table(["migration", "tenants", "django-pg-tenants", "django-tenants"], rows)
+        )
+    targets = data.get("targets")
+    if isinstance(targets, dict) and targets:
+        out.append(
+            "Targets set for the migrations package: "
+            + ", ".join(f"`{k}` {'met' if v else '**missed**'}" for k, v in targets.items())
+            + "."
+        )
+    return "\n\n".join(out)
+
+
 def _migrations_section(data: dict[str, Any] | None) -> str:
+    if data is not None and isinstance(data.get("ours"), dict):
+        return (
+            "From `bench/results/migrations.json`, written by `bench/migrations/run.py` (same machine; see that "
+            "file for its settings).\n\n" + _migrations_tables(data)
+        )
     if data is None:
         return (
             "Provisioning and `migrate_schemas` timings come from `bench/migrations/` "
@@ -283,7 +369,7 @@ def render() -> None:
     IMAGES.mkdir(parents=True, exist_ok=True)
     request = load("request_path.json")
     scale = load("scale.json")
-    migrations = load("migrations.json")
+    migrations = load("migrations.json") or load("migrations-small.json")
     parts = [
         "# Benchmarks",
         "",

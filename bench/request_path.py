@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import statistics
 from collections.abc import Iterator
 from typing import Any
 
@@ -149,3 +150,38 @@ def statements(requests: int = 20) -> list[dict[str, Any]]:
 def _shorten(sql: str) -> str:
     sql = " ".join(sql.split())
     return sql if len(sql) <= 90 else sql[:87] + "..."
+
+
+def inprocess(*, quick: bool = False) -> dict[str, Any]:
+    """Microseconds of CPU per request through each project's WSGI handler, no HTTP (alternated)."""
+    import subprocess
+
+    rounds = 1 if quick else 3
+    env = {"BENCH_BATCHES": "3" if quick else "7", "BENCH_BATCH_SIZE": "500" if quick else "2000"}
+    runs: dict[str, list[float]] = {p.name: [] for p in PROJECTS}
+    cpu_runs: dict[str, list[float]] = {p.name: [] for p in PROJECTS}
+    for number in range(rounds):
+        for project in PROJECTS[number % 3 :] + PROJECTS[: number % 3]:
+            output = subprocess.run(
+                [str(project.python), str(project.directory.parent / "common" / "inprocess.py")],
+                env=project.env(**env),
+                cwd=project.directory,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            line = json.loads(output.splitlines()[-1])
+            runs[project.name].append(line["us_per_request"])
+            cpu_runs[project.name].append(line["cpu_us_per_request"])
+    medians = {name: float(statistics.median(values)) for name, values in runs.items()}
+    cpu = {name: float(statistics.median(values)) for name, values in cpu_runs.items()}
+    for name in medians:
+        log(f"in-process: {name:5} {medians[name]:7.1f} us per request (CPU {cpu[name]:6.1f} us)")
+    return {
+        "median_us": medians,
+        "cpu_median_us": cpu,
+        "overhead_us": {name: value - medians[PLAIN.name] for name, value in medians.items()},
+        "cpu_overhead_us": {name: value - cpu[PLAIN.name] for name, value in cpu.items()},
+        "runs_us": runs,
+        "cpu_runs_us": cpu_runs,
+    }

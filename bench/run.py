@@ -11,6 +11,7 @@ Needs PostgreSQL (``DATABASE_URL``, default ``postgres://postgres@127.0.0.1:5432
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -24,7 +25,7 @@ import report  # noqa: E402
 import request_path  # noqa: E402
 import scale  # noqa: E402
 
-PARTS = ("request", "statements", "scale", "report")
+PARTS = ("request", "statements", "inprocess", "scale", "migrations", "report")
 
 
 def git_state() -> dict[str, object]:
@@ -56,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         for project in harness.PROJECTS:
             harness.ensure_venv(project)
 
-    if parts & {"request", "statements"}:
+    if parts & {"request", "statements", "inprocess"}:
         started = time.monotonic()
         previous = report.load("request_path.json") or {}
         result = {
@@ -77,9 +78,12 @@ def main(argv: list[str] | None = None) -> int:
             "setup": request_path.setup_databases(),
             "scenarios": previous.get("scenarios", []),
             "statements": previous.get("statements", []),
+            "inprocess": previous.get("inprocess", {}),
         }
         if "statements" in parts:
             result["statements"] = request_path.statements()
+        if "inprocess" in parts:
+            result["inprocess"] = request_path.inprocess(quick=args.quick)
         if "request" in parts:
             result["scenarios"] = request_path.throughput(
                 rounds=rounds, duration=duration, warmup=warmup, connections=args.connections
@@ -105,6 +109,13 @@ def main(argv: list[str] | None = None) -> int:
                 "elapsed_s": time.monotonic() - started,
             },
         )
+
+    if "migrations" in parts and (harness.BENCH / "migrations" / "run.py").exists():
+        # migrate_schemas and provisioning (bench/migrations/, its own runner and JSON).
+        harness.log("migrations: bench/migrations/run.py")
+        env = dict(os.environ, BENCH_OURS_PYTHON=str(harness.OURS.python))
+        command = [sys.executable, str(harness.BENCH / "migrations" / "run.py")] + (["--small"] if args.quick else [])
+        subprocess.run(command, env=env, cwd=harness.REPO, check=True)
 
     report.render()
     harness.log(f"wrote {report.PAGE.relative_to(harness.REPO)}")

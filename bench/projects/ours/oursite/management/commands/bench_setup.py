@@ -113,5 +113,8 @@ class Command(BaseCommand):
                 [Client(schema_name=tenant_schema(i), slug=tenant_schema(i), name=tenant_schema(i)) for i in indexes]
             )
             Domain.objects.bulk_create(
-                [Domain(domain=tenant_domain(i), tenant=c, is_primary=True) for i, c in zip(indexes, clients, strict=True)]
+                [
+                    Domain(domain=tenant_domain(i), tenant=c, is_primary=True)
+                    for i, c in zip(indexes, clients, strict=True)
+                ]
             )
