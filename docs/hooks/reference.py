@@ -63,6 +63,7 @@ EXAMPLES: dict[str, str] = {
     "TENANT_MIGRATION_JOBS": "8",
     "TENANT_MIGRATION_LOCK_KEY": "4242",
     "TENANT_USE_TEMPLATE": "False",
+    "TENANT_MIGRATION_POST_MIGRATE": '"always"',
     "TENANT_ADMIN_REGISTER": "False",
     "TENANT_ADMIN_TENANTS_FOR_USER": '"mysaas.admin.tenants_for"',
     "TENANT_ADMIN_SEARCH_THRESHOLD": "50",
@@ -98,7 +99,7 @@ def read_settings(conf: Path) -> list[tuple[str, str, str]]:
                     continue
                 default = ast.unparse(call.args[1])
                 default = constants.get(default, default)
-                doc = " ".join((ast.get_docstring(func) or "").split("\n\n")[0].split())
+                doc = " ".join((ast.get_docstring(func) or "").split())
                 rows.append((func.name, default, doc))
                 break
     return rows
