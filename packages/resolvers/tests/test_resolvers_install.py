@@ -7,6 +7,7 @@ only what a user would have installed; ``python -m django check`` runs there.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +16,17 @@ import django
 import pytest
 
 PACKAGES = Path(__file__).resolve().parents[2]
-UV = Path(sys.executable).with_name("uv")
+
+
+def find_uv() -> Path:
+    """uv beside this interpreter, else on PATH (hatch puts its installer there)."""
+    beside = Path(sys.executable).with_name("uv")
+    found = beside if beside.exists() else shutil.which("uv")
+    assert found, "This test makes a throwaway virtualenv with uv: pip install uv (or put it on PATH)."
+    return Path(found)
+
+
+UV = find_uv()
 
 SETTINGS = """
 import os
