@@ -35,6 +35,7 @@ import select
 import threading
 import time
 from dataclasses import dataclass
+from importlib import import_module
 from typing import Any, Literal
 
 logger = logging.getLogger("pg_tenants.core.backend")
@@ -133,6 +134,10 @@ def _probe_second_connection(raw: Any, conn_params: dict[str, Any], server_pid: 
     return "transaction" if other == server_pid else "session"
 
 
+def _text(message: str | bytes) -> str:
+    return message.decode(errors="replace") if isinstance(message, bytes) else message
+
+
 def _wait(fileno: int, want_write: bool, deadline: float) -> bool:
     remaining = deadline - time.monotonic()
     if remaining <= 0:
@@ -153,7 +158,7 @@ def _pid_psycopg3(params: dict[str, Any]) -> int | None:
             if status == pq.PollingStatus.OK:
                 break
             if status == pq.PollingStatus.FAILED:
-                raise RuntimeError(pgconn.get_error_message().decode(errors="replace"))
+                raise RuntimeError(_text(pgconn.get_error_message()))
             if not _wait(pgconn.socket, status == pq.PollingStatus.WRITING, deadline):
                 return None
         pgconn.send_query(b"SELECT pg_backend_pid()")
@@ -168,7 +173,7 @@ def _pid_psycopg3(params: dict[str, Any]) -> int | None:
                 return None
         result = pgconn.get_result()
         if result is None or result.status != pq.ExecStatus.TUPLES_OK:
-            raise RuntimeError(pgconn.get_error_message().decode(errors="replace"))
+            raise RuntimeError(_text(pgconn.get_error_message()))
         value = result.get_value(0, 0)
         return int(value) if value is not None else None
     finally:
@@ -176,8 +181,8 @@ def _pid_psycopg3(params: dict[str, Any]) -> int | None:
 
 
 def _pid_psycopg2(params: dict[str, Any]) -> int | None:
-    import psycopg2
-    import psycopg2.extensions as ext
+    psycopg2 = import_module("psycopg2")
+    ext = import_module("psycopg2.extensions")
 
     deadline = time.monotonic() + PROBE_TIMEOUT
     conn = psycopg2.connect(ext.make_dsn(**params), async_=True)
@@ -195,8 +200,7 @@ def _pid_psycopg2(params: dict[str, Any]) -> int | None:
 
 
 def _poll2(conn: Any, deadline: float) -> bool:
-    import psycopg2.extensions as ext
-
+    ext = import_module("psycopg2.extensions")
     while True:
         state = conn.poll()
         if state == ext.POLL_OK:

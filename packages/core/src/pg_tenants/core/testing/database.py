@@ -11,6 +11,8 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -40,12 +42,42 @@ def _start_embedded() -> str:
     directory = tempfile.mkdtemp(prefix="pg_tenants_pg_")
     server = get_server(directory, cleanup_mode="stop")
     _embedded_url = str(server.get_uri())
-    # The server's own clean-up runs when its handle is garbage collected; make
-    # it explicit at exit and remove the data directory afterwards.
+    # A normal exit stops the server and removes its directory; a process killed
+    # by a signal runs no atexit handlers, so a watchdog does the same for it.
     atexit.register(shutil.rmtree, directory, True)
     atexit.register(server.cleanup)
+    _start_watchdog(directory)
     os.environ["DATABASE_URL"] = _embedded_url  # child processes reuse the same server
     return _embedded_url
+
+
+_WATCHDOG = """
+import os, shutil, signal, sys, time
+parent, data = int(sys.argv[1]), sys.argv[2]
+while os.getppid() == parent:
+    time.sleep(0.5)
+try:
+    with open(os.path.join(data, "postmaster.pid")) as f:
+        pid = int(f.readline())
+    os.kill(pid, signal.SIGINT)  # fast shutdown
+    for _ in range(100):
+        os.kill(pid, 0)
+        time.sleep(0.1)
+except (OSError, ValueError):
+    pass
+shutil.rmtree(data, ignore_errors=True)
+"""
+
+
+def _start_watchdog(directory: str) -> None:
+    # Its own session, so that killing the parent's process group spares it.
+    subprocess.Popen(
+        [sys.executable, "-c", _WATCHDOG, str(os.getpid()), directory],
+        start_new_session=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def database_settings(url: str | None = None, **extra: Any) -> dict[str, Any]:
