@@ -52,3 +52,15 @@ def test_embedded_server_starts_and_is_gone_after_its_process(ending):
     assert not Path(host).exists(), "the embedded server's directory outlived its process"
     with pytest.raises(driver.OperationalError):
         driver.connect(url, connect_timeout=2)
+
+
+def test_url_from_settings_round_trips():
+    from pg_tenants.core.testing.database import database_settings, url_from_settings
+
+    for url in (
+        "postgresql://postgres@127.0.0.1:5432/test_db",
+        "postgresql://u:p%40ss@db.example:6543/name",
+        "postgresql://postgres@/postgres?host=%2Ftmp%2Fpg_x",
+    ):
+        settings = database_settings(url)
+        assert database_settings(url_from_settings(settings)) == settings

@@ -220,6 +220,7 @@ def run_worker(bouncer: PgBouncer, *args: str, timeout: float = TIME_LIMIT + 60)
     raise AssertionError(f"worker failed ({done.returncode}):\n{done.stdout}\n{done.stderr}\n{bouncer.log()}")
 
 
+@pytest.mark.django_db  # sets the test database up; the workers read what four_tenants committed
 @pytest.mark.parametrize("driver", DRIVERS)
 def test_transaction_pooling_ten_thousand_requests_without_a_leak(bouncer, four_tenants, driver):
     result = run_worker(bouncer, "--driver", driver)
@@ -230,6 +231,7 @@ def test_transaction_pooling_ten_thousand_requests_without_a_leak(bouncer, four_
     assert result["ok"] == REQUESTS, f"only {result['ok']} requests within {TIME_LIMIT} s"
 
 
+@pytest.mark.django_db
 def test_control_session_mode_behind_a_transaction_pooler_does_leak(bouncer, four_tenants):
     result = run_worker(bouncer, "--driver", DRIVERS[0], "--mode", "session", "--unchecked", "--requests", "1500")
     print(result)

@@ -15,6 +15,7 @@ from django.db import connection
 
 from pg_tenants.core.schema import schema_exists
 from pg_tenants.core.signals import schema_created
+from pg_tenants.core.testing.database import url_from_settings
 from sandbox.customers.models import Client
 
 pytestmark = pytest.mark.usefixtures("fresh_schemas")
@@ -42,7 +43,7 @@ def test_process_killed_mid_clone_leaves_nothing():
     call_command("migrate_schemas", verbosity=0)
     db = connection.settings_dict
     env = dict(os.environ)
-    env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+    env["DATABASE_URL"] = url_from_settings(db)
     env["DJANGO_SETTINGS_MODULE"] = "sandbox.settings"
     script = textwrap.dedent(
         """

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 _embedded_url: str | None = None
 
@@ -78,6 +78,24 @@ def _start_watchdog(directory: str) -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+def url_from_settings(settings_dict: dict[str, Any]) -> str:
+    """A ``postgresql://`` URL for a Django database settings dict (TCP host or socket directory).
+
+    Useful to point a subprocess at the test database: ``url_from_settings(connection.settings_dict)``.
+    """
+    user = quote(str(settings_dict.get("USER") or ""), safe="")
+    password = quote(str(settings_dict.get("PASSWORD") or ""), safe="")
+    auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    host = str(settings_dict.get("HOST") or "")
+    port = str(settings_dict.get("PORT") or "")
+    name = quote(str(settings_dict.get("NAME") or ""), safe="")
+    if host.startswith("/"):
+        query = {"host": host, **({"port": port} if port else {})}
+        return f"postgresql://{auth}/{name}?{urlencode(query)}"
+    netloc = host + (f":{port}" if port else "")
+    return f"postgresql://{auth}{netloc}/{name}"
 
 
 def database_settings(url: str | None = None, **extra: Any) -> dict[str, Any]:
