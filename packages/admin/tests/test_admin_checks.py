@@ -58,3 +58,10 @@ def test_e003_tenants_for_user_unusable(path):
         messages = check_admin()
     assert [m.id for m in messages] == ["pg_tenants_admin.E003"]
     assert path in messages[0].msg
+
+
+def test_the_registered_admins_pass_djangos_own_admin_checks():
+    from django.core.checks import run_checks
+
+    errors = [m for m in run_checks() if m.id and m.id.startswith("admin.")]
+    assert errors == []

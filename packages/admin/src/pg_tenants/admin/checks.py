@@ -70,7 +70,9 @@ def check_admin(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
             )
         )
     tenant = app_labels(tenant_settings.TENANT_APPS)
-    if "contenttypes" in tenant and "admin" not in tenant and "admin" in shared:
+    # With auth in TENANT_APPS too, LogEntry.user would point at the tenant's
+    # users, where the operators do not exist: the advice would not apply.
+    if "contenttypes" in tenant and "admin" not in tenant and "admin" in shared and "auth" not in tenant:
         errors.append(
             Warning(
                 "django.contrib.contenttypes is in TENANT_APPS but django.contrib.admin is not: the admin history "

@@ -80,7 +80,9 @@ class TenantAdminMiddleware:
             "in the header to view or change them.",
             fail_silently=True,
         )
-        return HttpResponseRedirect(reverse("admin:index", current_app=model_admin.admin_site.name))
+        return HttpResponseRedirect(
+            reverse("admin:index", current_app=model_admin.admin_site.name, urlconf=getattr(request, "urlconf", None))
+        )
 
     @staticmethod
     def _admin_site(request: HttpRequest) -> tuple[AdminSite | None, str | None]:
@@ -115,7 +117,7 @@ class TenantAdminMiddleware:
                 messages.success(request, f"The admin now shows tenant “{tenant_label(tenant)}”.", fail_silently=True)
         target = request.POST.get("next", "")
         if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
-            target = reverse("admin:index", current_app=site.name)
+            target = reverse("admin:index", current_app=site.name, urlconf=getattr(request, "urlconf", None))
         return HttpResponseRedirect(target)
 
 

@@ -9,6 +9,7 @@ Django's default one::
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from typing import Any
@@ -55,9 +56,11 @@ class DomainInline(admin.TabularInline):  # type: ignore[type-arg]
     extra = 0
     fields = ("domain", "is_primary")
 
-    def __init__(self, parent_model: Any, admin_site: admin.AdminSite) -> None:
-        self.model = get_domain_model()
-        super().__init__(parent_model, admin_site)
+
+@functools.cache
+def domain_inline() -> type[DomainInline]:
+    """``DomainInline`` bound to ``TENANT_DOMAIN_MODEL`` (the admin's checks read ``model`` on the class)."""
+    return type("DomainInline", (DomainInline,), {"model": get_domain_model(), "__module__": __name__})
 
 
 class TenantForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -77,7 +80,6 @@ class TenantAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """Tenants: list, search, filter, create (provisions the schema), rename, deactivate, delete."""
 
     form = TenantForm
-    inlines = [DomainInline]
     list_filter = ("tenant_type", "is_active", "created_on")
     search_fields = ("schema_name", "slug", "domains__domain")
     ordering = ("schema_name",)
@@ -85,6 +87,13 @@ class TenantAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     change_form_template = "pg_tenants_admin/tenant_change_form.html"
     delete_confirmation_template = "pg_tenants_admin/tenant_delete_confirmation.html"
     delete_selected_confirmation_template = "pg_tenants_admin/tenant_delete_selected_confirmation.html"
+
+    def get_inlines(self, request: HttpRequest, obj: Any) -> Any:
+        """The domains inline, bound to ``TENANT_DOMAIN_MODEL`` when one is set."""
+        inlines = list(super().get_inlines(request, obj))
+        if tenant_settings.TENANT_DOMAIN_MODEL and not inlines:
+            inlines.append(domain_inline())
+        return inlines
 
     # -- lists ---------------------------------------------------------------
 
