@@ -186,3 +186,10 @@ def test_every_check_id_is_documented(check_id):
 
     reference = Path(__file__).resolve().parents[3] / "docs" / "reference" / "checks.md"
     assert check_id in reference.read_text()
+
+
+@override_settings(TENANT_RESOLVER=["sandbox.resolvers.HeaderOnlyResolver", "sandbox.resolvers.HeaderOnlyResolver"])
+def test_chained_resolvers_checks_are_run_once_each():
+    get_resolver.cache_clear()
+    messages = [m for m in run_checks() if m.id == "sandbox.W001"]
+    assert len(messages) == 1

@@ -60,3 +60,24 @@ def test_pytest_fixtures(tenant, tenant_client):
 @pytest.mark.django_db
 def test_pytest_fixture_leaves_nothing_active_afterwards():
     assert get_current_schema_name() == "public"
+
+
+@pytest.mark.django_db
+def test_tenant_client_uses_https_when_the_resolver_links_over_https(acme_globex, settings):
+    from pg_tenants.core.testing import TenantClient
+
+    settings.TENANT_RESOLVER = "sandbox.resolvers.SecureSlugHostResolver"
+    settings.ROOT_URLCONF = "sandbox.urls"
+    response = TenantClient(acme_globex[0]).get("/whoami/")
+    assert response.wsgi_request.is_secure()
+    assert response.wsgi_request.build_absolute_uri() == "https://acme.tenants.test/whoami/"
+
+
+@pytest.mark.django_db
+def test_tenant_client_sends_the_chains_headers(acme_globex, settings):
+    from pg_tenants.core.testing import TenantClient
+
+    settings.TENANT_RESOLVER = ["sandbox.resolvers.HeaderOnlyResolver", "sandbox.resolvers.SlugHostResolver"]
+    # The host says public; only the header names globex.
+    response = TenantClient(acme_globex[1]).get("/notes/")
+    assert response.json()["tenant"] == "globex"

@@ -44,9 +44,15 @@ class SchemaKeyedCache(dict[Any, Any]):
 
 
 def install_schema_keyed_contenttype_cache() -> None:
-    """Replace ``ContentType.objects``' cache with a :class:`SchemaKeyedCache` (idempotent)."""
+    """Give ``ContentType``'s managers a :class:`SchemaKeyedCache` (idempotent).
+
+    The manager Django hands out is a shallow copy of the one in
+    ``_meta.local_managers``, remade whenever the app registry's caches are
+    cleared; patching the original too keeps the copies sharing one keyed cache.
+    """
     from django.contrib.contenttypes.models import ContentType
 
-    manager: Any = ContentType.objects
-    if not isinstance(manager._cache, SchemaKeyedCache):
-        manager._cache = SchemaKeyedCache()
+    managers: list[Any] = [*ContentType._meta.local_managers, ContentType.objects]
+    cache = next((m._cache for m in managers if isinstance(m._cache, SchemaKeyedCache)), None) or SchemaKeyedCache()
+    for manager in managers:
+        manager._cache = cache

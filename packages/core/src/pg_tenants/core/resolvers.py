@@ -97,6 +97,27 @@ class ChainResolver:
                 errors.append(str(exc))
         raise NotImplementedError("No resolver in the chain can build a URL: " + "; ".join(errors))
 
+    def client_headers(self, tenant: TenantModel) -> dict[str, str]:
+        """Request headers of the resolver that builds the tenant's URL (used by ``TenantClient``)."""
+        for resolver in self.resolvers:
+            try:
+                resolver.url_for(tenant, "/")
+            except NotImplementedError:
+                continue
+            headers = getattr(resolver, "client_headers", None)
+            return dict(headers(tenant)) if callable(headers) else {}
+        return {}
+
+    def check(self) -> list[Any]:
+        """The system-check messages of every resolver in the chain, each once."""
+        messages: list[Any] = []
+        for resolver in self.resolvers:
+            check = getattr(resolver, "check", None)
+            for message in check() if callable(check) else []:
+                if message not in messages:
+                    messages.append(message)
+        return messages
+
 
 class DuplicateResolverName(ImproperlyConfigured):
     """Two installed distributions register the same resolver name."""

@@ -55,13 +55,12 @@ class TenantClient(Client):
         parts = urlsplit(resolver.url_for(tenant, "/"))
         self.tenant = tenant
         self._prefix = parts.path.rstrip("/")
+        self._secure = parts.scheme == "https"
         if parts.hostname:
             defaults.setdefault("SERVER_NAME", parts.hostname)
             defaults.setdefault("HTTP_HOST", parts.netloc)
         if parts.port:
             defaults.setdefault("SERVER_PORT", str(parts.port))
-        if parts.scheme == "https":
-            defaults.setdefault("wsgi.url_scheme", "https")
         extra = getattr(resolver, "client_headers", None)
         if callable(extra):
             defaults.update(extra(tenant))
@@ -70,6 +69,8 @@ class TenantClient(Client):
     def generic(self, method: str, path: Any, *args: Any, **kwargs: Any) -> Any:
         if self._prefix and not path.startswith(self._prefix + "/") and path.startswith("/"):
             path = self._prefix + path
+        if self._secure and len(args) < 3:  # Client.get/post pass secure=False by keyword
+            kwargs["secure"] = True
         return super().generic(method, path, *args, **kwargs)
 
 
@@ -86,6 +87,7 @@ class AsyncTenantClient(AsyncClient):
         self.tenant = tenant
         self._prefix = parts.path.rstrip("/")
         self._host = parts.netloc or "testserver"
+        self._secure = parts.scheme == "https"
         extra = getattr(resolver, "client_headers", None)
         headers = dict(extra(tenant)) if callable(extra) else {}
         super().__init__(headers=headers or None, **defaults)
@@ -93,6 +95,8 @@ class AsyncTenantClient(AsyncClient):
     def generic(self, method: str, path: Any, *args: Any, **kwargs: Any) -> Any:
         if self._prefix and not path.startswith(self._prefix + "/") and path.startswith("/"):
             path = self._prefix + path
+        if self._secure and len(args) < 3:
+            kwargs["secure"] = True
         return super().generic(method, path, *args, **kwargs)
 
     def request(self, **scope: Any) -> Any:
