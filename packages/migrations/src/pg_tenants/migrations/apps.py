@@ -15,11 +15,14 @@ class PgTenantsMigrationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from importlib.util import find_spec
+
         from django.apps import apps
 
         from . import checks  # noqa: F401  (registers the system checks)
 
-        if apps.is_installed("django.contrib.contenttypes"):
+        # Newer cores key the content-type cache by schema themselves.
+        if apps.is_installed("django.contrib.contenttypes") and find_spec("pg_tenants.core.contenttypes") is None:
             from .contenttypes import install_schema_keyed_contenttype_cache
 
             install_schema_keyed_contenttype_cache()
