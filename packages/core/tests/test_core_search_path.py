@@ -11,6 +11,9 @@ from sandbox.notes.models import Note
 
 pytestmark = pytest.mark.django_db
 
+# Django 6.1 renamed transaction.savepoint() to savepoint_create().
+savepoint_create = getattr(transaction, "savepoint_create", None) or transaction.savepoint
+
 
 def titles() -> list[str]:
     return list(Note.objects.order_by("title").values_list("title", flat=True))
@@ -56,7 +59,7 @@ def test_explicit_savepoint_rollback(seeded):
     with transaction.atomic():
         with tenant_context(acme):
             titles()
-            sid = transaction.savepoint()  # session on acme when the savepoint is taken
+            sid = savepoint_create()  # session on acme when the savepoint is taken
         with tenant_context(globex):
             assert titles() == ["globex-note"]  # SET globex, inside the savepoint
             transaction.savepoint_rollback(sid)  # PostgreSQL puts the session back on acme

@@ -57,7 +57,7 @@ def run(*args: str | Path, **env: str) -> subprocess.CompletedProcess[str]:
 def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A virtualenv with the core, Django and psycopg, and nothing else."""
     root = tmp_path_factory.mktemp("core-only")
-    result = run(UV, "venv", root / "venv", "--python", "3.11", "-q")
+    result = run(UV, "venv", root / "venv", "--python", sys.executable, "-q")  # same Python as the suite
     assert result.returncode == 0, result.stderr
     python = root / "venv" / "bin" / "python"
     result = run(

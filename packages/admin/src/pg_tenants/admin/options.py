@@ -9,6 +9,7 @@ Django's default one::
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import time
 from collections.abc import Callable
@@ -198,12 +199,23 @@ class TenantAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             count += 1
         self.message_user(request, f"{count} tenant(s) activated.", messages.SUCCESS)
 
-    def get_actions(self, request: HttpRequest) -> Any:
-        actions = super().get_actions(request)
+    def get_actions(self, request: HttpRequest, action_location: Any = None) -> Any:
+        # Django 6.1 passes action_location (and warns if the parameter is missing); 5.2 does not.
+        if action_location is None:
+            actions = super().get_actions(request)
+        else:
+            actions = super().get_actions(request, action_location=action_location)  # type: ignore[call-arg]
         if "delete_selected" in actions:
-            func, name, _ = actions["delete_selected"]  # type: ignore[misc]
+            action: Any = actions["delete_selected"]
             verb = "drop their schemas" if self.model.auto_drop_schema else "keep their schemas"
-            actions["delete_selected"] = (_with_schema_notice(func), name, f"Delete selected tenants ({verb})")
+            description = f"Delete selected tenants ({verb})"
+            if hasattr(action, "func"):  # Django 6.1+: an Action dataclass
+                actions["delete_selected"] = dataclasses.replace(
+                    action, func=_with_schema_notice(action.func), description=description
+                )
+            else:  # Django 5.2: a (func, name, description) tuple
+                func, name, _ = action
+                actions["delete_selected"] = (_with_schema_notice(func), name, description)
         return actions
 
     # -- renaming ------------------------------------------------------------
