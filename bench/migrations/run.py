@@ -130,8 +130,12 @@ def main() -> None:
     print("django-tenants:", json.dumps(djt, indent=1), flush=True)
     ratios: dict[str, float] = {}
     if djt:
-        ratios["create_vs_djt_migrating"] = round(djt["create_tenant_migrating_median_ms"] / ours["create_tenant_median_ms"], 1)
-        ratios["create_vs_djt_cloning"] = round(djt["create_tenant_cloning_median_ms"] / ours["create_tenant_median_ms"], 1)
+        ratios["create_vs_djt_migrating"] = round(
+            djt["create_tenant_migrating_median_ms"] / ours["create_tenant_median_ms"], 1
+        )
+        ratios["create_vs_djt_cloning"] = round(
+            djt["create_tenant_cloning_median_ms"] / ours["create_tenant_median_ms"], 1
+        )
         for key in (f"noop_{small}", f"addfield_{small}"):
             ratios[key] = round(djt[key]["seconds"] / ours[key]["seconds"], 1)
         per_tenant = djt[f"noop_{small}"]["seconds"] / small

@@ -45,5 +45,21 @@ class MigrationSettings:
         """
         return str(self._get("TENANT_MIGRATION_POST_MIGRATE", "auto"))
 
+    @property
+    def TENANT_MIGRATION_REPLAY(self) -> bool:
+        """Replay a plan's generated SQL in batches of schemas when the plan allows it.
+
+        ``True`` (default): a plan made only of schema operations and ``RunSQL``
+        is turned into SQL once and applied to ``TENANT_MIGRATION_BATCH_SIZE``
+        schemas per round trip; anything else runs Django's executor in each
+        schema. ``False``: always run the executor (like ``migrate_schemas --executor``).
+        """
+        return bool(self._get("TENANT_MIGRATION_REPLAY", True))
+
+    @property
+    def TENANT_MIGRATION_BATCH_SIZE(self) -> int:
+        """Schemas per round trip (and per transaction) when a plan is replayed."""
+        return max(1, int(self._get("TENANT_MIGRATION_BATCH_SIZE", 50)))
+
 
 migration_settings = MigrationSettings()

@@ -30,6 +30,9 @@ from pg_tenants.core.utils import get_tenant_model
 from .graph import Key, MigrationGraphSnapshot, executor_for, recorded_migrations
 
 T = TypeVar("T")
+I = TypeVar("I")  # noqa: E741
+
+_END: Any = object()
 
 # post_migrate receivers (content types, permissions) were written for one
 # database at a time; running them one schema at a time keeps them correct.
@@ -130,8 +133,8 @@ def _migrate_active_schema(
             schema_migrated.send(
                 sender=get_tenant_model(), schema_name=schema_name, migrations=list(outcome.migrations)
             )
-    if post_migrate and (is_public or _needs_post_migrate(plan)):
-        _emit_post_migrate(post_state, plan, using)
+    if post_migrate and (is_public or needs_post_migrate(plan)):
+        emit_post_migrate(post_state, plan, using)
 
 
 # Operations after which Django's own post_migrate receivers (content types,
@@ -158,7 +161,8 @@ _FIELD_LEVEL = frozenset(
 )
 
 
-def _needs_post_migrate(plan: Any) -> bool:
+def needs_post_migrate(plan: Any) -> bool:
+    """Whether ``post_migrate`` is sent after ``plan`` in a tenant schema (``TENANT_MIGRATION_POST_MIGRATE``)."""
     from .conf import migration_settings
 
     if migration_settings.TENANT_MIGRATION_POST_MIGRATE == "always":
@@ -168,7 +172,8 @@ def _needs_post_migrate(plan: Any) -> bool:
     )
 
 
-def _emit_post_migrate(post_state: Any, plan: Any, using: str) -> None:
+def emit_post_migrate(post_state: Any, plan: Any, using: str) -> None:
+    """Send ``post_migrate`` for the active schema with the models as they are after ``plan``."""
     post_state.clear_delayed_apps_cache()
     post_apps = post_state.apps
     with post_apps.bulk_update():
@@ -183,8 +188,8 @@ def _emit_post_migrate(post_state: Any, plan: Any, using: str) -> None:
 
 
 def run_parallel(
-    items: Iterable[str],
-    work: Callable[[str], T],
+    items: Iterable[I],
+    work: Callable[[I], T],
     jobs: int,
     on_done: Callable[[T], None],
     using: str = DEFAULT_DB_ALIAS,
@@ -198,7 +203,7 @@ def run_parallel(
         for item in items:
             on_done(work(item))
         return
-    iterator: Iterator[str] = iter(items)
+    iterator: Iterator[I] = iter(items)
     take = threading.Lock()
     done: queue.SimpleQueue[tuple[bool, Any]] = queue.SimpleQueue()
 
@@ -206,8 +211,8 @@ def run_parallel(
         try:
             while True:
                 with take:
-                    item = next(iterator, None)
-                if item is None:
+                    item = next(iterator, _END)
+                if item is _END:
                     return
                 done.put((True, work(item)))
         except BaseException as exc:  # noqa: BLE001  (handed to the calling thread)
@@ -284,3 +289,42 @@ def schemas_behind(
         )
         found = {name: int(missing) for name, missing in cursor.fetchall()}
     return [(name, found[name]) for name in schema_names if name in found]
+
+
+def schemas_missing(
+    schema_names: list[str], snapshot: MigrationGraphSnapshot, using: str = DEFAULT_DB_ALIAS
+) -> list[tuple[str, frozenset[Key] | None]] | None:
+    """``(schema, missing migrations)`` for each schema lacking some, in one query.
+
+    ``missing`` is ``None`` when the schema has no ``django_migrations`` table
+    (or does not exist). Returns ``None`` when the SQL function is not installed
+    (this app's migrations not applied to public yet).
+    """
+    if not schema_names:
+        return []
+    public = tenant_settings.PUBLIC_SCHEMA_NAME
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT to_regprocedure(%s) IS NOT NULL AND to_regprocedure(%s) IS NOT NULL",
+            [
+                f'"{public}".pg_tenants_schemas_missing(text[], text[])',
+                f'"{public}".pg_tenants_replay(text[], text, jsonb)',
+            ],
+        )
+        row = cursor.fetchone()
+        if not (row and row[0]):
+            return None
+        cursor.execute(
+            f'SELECT schema_name, missing FROM "{public}".pg_tenants_schemas_missing(%s, %s)',
+            [schema_names, snapshot.expected_strings()],
+        )
+        found: dict[str, frozenset[Key] | None] = {}
+        for name, missing in cursor.fetchall():
+            found[name] = None if missing is None else frozenset(_key(entry) for entry in missing)
+    return [(name, found[name]) for name in schema_names if name in found]
+
+
+def _key(entry: str) -> Key:
+    app, _, name = entry.partition(".")
+    return app, name

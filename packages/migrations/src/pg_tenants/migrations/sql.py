@@ -2,8 +2,11 @@
 
 ``pg_tenants_clone_schema(src, dst)`` copies a schema in one round trip;
 ``pg_tenants_schemas_behind(schemas, expected)`` answers "which schemas lack
-some of these migrations" in one round trip. Both are installed (and upgraded)
-by this app's own migrations, into ``PUBLIC_SCHEMA_NAME``.
+some of these migrations" in one round trip, and
+``pg_tenants_schemas_missing(schemas, expected)`` names them;
+``pg_tenants_replay(schemas, path_tail, plan)`` applies one migration plan's
+generated SQL to many schemas in one round trip (see :mod:`.replay`). They are
+installed (and upgraded) by this app's own migrations, into ``PUBLIC_SCHEMA_NAME``.
 
 How the clone keeps references right: DDL text is generated from the catalog
 while ``search_path`` holds only the source schema, so PostgreSQL prints names
@@ -18,7 +21,7 @@ from __future__ import annotations
 from pg_tenants.core.validation import quote_identifier
 
 #: Bumped whenever a function's body changes; a migration of this app re-installs them.
-FUNCTIONS_VERSION = 1
+FUNCTIONS_VERSION = 2
 
 _CLONE = r"""
 CREATE OR REPLACE FUNCTION {ns}.pg_tenants_clone_schema(src text, dst text, with_data boolean DEFAULT true)
@@ -247,10 +250,87 @@ $fn$;
 """
 
 
+_MISSING = r"""
+CREATE OR REPLACE FUNCTION {ns}.pg_tenants_schemas_missing(schemas text[], expected text[])
+RETURNS TABLE(schema_name text, missing text[]) LANGUAGE plpgsql STABLE AS $fn$
+DECLARE
+  s text;
+BEGIN
+  FOREACH s IN ARRAY schemas LOOP
+    schema_name := s;
+    IF to_regclass(format('%I.django_migrations', s)) IS NULL THEN
+      missing := NULL;  -- no history at all: the caller migrates it the slow way
+      RETURN NEXT;
+    ELSE
+      EXECUTE format('SELECT array_agg(e.key ORDER BY e.ord) FROM unnest($1) WITH ORDINALITY AS e(key, ord) '
+                     'WHERE NOT EXISTS (SELECT 1 FROM %I.django_migrations m '
+                     'WHERE m.app = split_part(e.key, ''.'', 1) '
+                     'AND m.name = substr(e.key, length(split_part(e.key, ''.'', 1)) + 2))', s)
+        INTO missing USING expected;
+      IF missing IS NOT NULL THEN
+        RETURN NEXT;
+      END IF;
+    END IF;
+  END LOOP;
+END
+$fn$;
+"""
+
+# One subtransaction per migration per schema: a failing migration rolls back
+# to the last good one in that schema (as Django's atomic migrations do), the
+# schema is reported with its error, and the next schema goes on.
+_REPLAY = r"""
+CREATE OR REPLACE FUNCTION {ns}.pg_tenants_replay(schemas text[], path_tail text, plan jsonb)
+RETURNS TABLE(schema_name text, applied integer, error text, seconds double precision)
+LANGUAGE plpgsql VOLATILE AS $fn$
+DECLARE
+  saved_path text := current_setting('search_path');
+  s text;
+  m jsonb;
+  st text;
+  rec jsonb;
+  started timestamptz;
+BEGIN
+  FOREACH s IN ARRAY schemas LOOP
+    started := clock_timestamp();
+    schema_name := s;
+    applied := 0;
+    error := NULL;
+    PERFORM set_config('search_path', quote_ident(s) || path_tail, true);
+    FOR m IN SELECT value FROM jsonb_array_elements(plan) LOOP
+      BEGIN
+        FOR st IN SELECT value FROM jsonb_array_elements_text(m->'sql') LOOP
+          EXECUTE st;
+        END LOOP;
+        FOR rec IN SELECT value FROM jsonb_array_elements(m->'record') LOOP
+          EXECUTE format('INSERT INTO %I.django_migrations (app, name, applied) VALUES ($1, $2, $3)', s)
+            USING rec->>0, rec->>1, clock_timestamp();
+        END LOOP;
+        applied := applied + 1;
+      EXCEPTION WHEN OTHERS THEN
+        error := format('%s: %s (SQLSTATE %s)', m->>'name', SQLERRM, SQLSTATE);
+      END;
+      EXIT WHEN error IS NOT NULL;
+    END LOOP;
+    seconds := extract(epoch FROM clock_timestamp() - started);
+    RETURN NEXT;
+  END LOOP;
+  PERFORM set_config('search_path', saved_path, true);
+END
+$fn$;
+"""
+
+
 def install_functions_sql(public_schema: str) -> list[str]:
     """The statements that (re)install the functions in ``public_schema``."""
     ns = quote_identifier(public_schema)
-    return [_CLONE.format(ns=ns), _BEHIND.format(ns=ns)]
+    return [_CLONE.format(ns=ns), _BEHIND.format(ns=ns), _MISSING.format(ns=ns), _REPLAY.format(ns=ns)]
+
+
+def replay_functions_sql(public_schema: str) -> list[str]:
+    """The statements that (re)install only the functions added in version 2."""
+    ns = quote_identifier(public_schema)
+    return [_MISSING.format(ns=ns), _REPLAY.format(ns=ns)]
 
 
 def uninstall_functions_sql(public_schema: str) -> list[str]:
@@ -259,4 +339,14 @@ def uninstall_functions_sql(public_schema: str) -> list[str]:
     return [
         f"DROP FUNCTION IF EXISTS {ns}.pg_tenants_clone_schema(text, text, boolean)",
         f"DROP FUNCTION IF EXISTS {ns}.pg_tenants_schemas_behind(text[], text[])",
+        *uninstall_replay_functions_sql(public_schema),
+    ]
+
+
+def uninstall_replay_functions_sql(public_schema: str) -> list[str]:
+    """The statements that remove the functions added in version 2."""
+    ns = quote_identifier(public_schema)
+    return [
+        f"DROP FUNCTION IF EXISTS {ns}.pg_tenants_schemas_missing(text[], text[])",
+        f"DROP FUNCTION IF EXISTS {ns}.pg_tenants_replay(text[], text, jsonb)",
     ]

@@ -13,14 +13,19 @@ from pg_tenants.core.validation import InvalidSchemaName, validate_schema_name
 from pg_tenants.migrations.conf import migration_settings
 from pg_tenants.migrations.graph import load_graph
 from pg_tenants.migrations.lock import MigrationLockBusy, migration_lock
+from pg_tenants.migrations.replay import ReplayPlan, prepare_replay, replay_batch
 from pg_tenants.migrations.reporting import make_reporter
 from pg_tenants.migrations.runner import (
     SchemaOutcome,
     migrate_schema,
     run_parallel,
     schemas_behind,
+    schemas_missing,
     tenant_schema_names,
 )
+
+#: A unit of work: one schema for the executor, or a batch of schemas and the plan they replay.
+WorkItem = str | tuple[list[str], ReplayPlan]
 
 
 class Command(BaseCommand):
@@ -60,6 +65,12 @@ class Command(BaseCommand):
         parser.add_argument("--fake", action="store_true", help="Record migrations as applied without running them.")
         parser.add_argument(
             "--fake-initial", action="store_true", help="Fake initial migrations whose tables already exist."
+        )
+        parser.add_argument(
+            "--executor",
+            action="store_true",
+            help="Run Django's migration executor in every schema instead of replaying generated SQL "
+            "(default: TENANT_MIGRATION_REPLAY decides).",
         )
         parser.add_argument(
             "--no-wait",
@@ -117,36 +128,78 @@ class Command(BaseCommand):
         plan, check = options["plan"], options["check"]
         summary: dict[str, Any] = {"migrated": 0, "up_to_date": 0, "behind": 0, "failed": [], "check": check}
 
+        replay_allowed = not (
+            plan
+            or check
+            or options["fake"]
+            or options["fake_initial"]
+            or options["executor"]
+            or not migration_settings.TENANT_MIGRATION_REPLAY
+        )
+        batch_size = migration_settings.TENANT_MIGRATION_BATCH_SIZE
+
+        def work_items(phase: str, names: list[str], parallel: bool) -> tuple[list[WorkItem], int] | None:
+            """Schemas behind, as work items (replay batches first), and how many; ``None``: not replaying."""
+            missing = schemas_missing(names, snapshot, using) if replay_allowed and parallel else None
+            if missing is None:
+                return None
+            groups: dict[frozenset[Any] | None, list[str]] = {}
+            for name, keys in missing:
+                groups.setdefault(keys, []).append(name)
+            batches: list[WorkItem] = []
+            singles: list[WorkItem] = list(groups.pop(None, []))
+            for keys, members in groups.items():
+                assert keys is not None
+                prepared = prepare_replay(snapshot, keys, members[0], using)
+                if isinstance(prepared, str):
+                    reporter.message(f"{phase}: {len(members)} schema(s) run the migration executor: {prepared}.")
+                    singles.extend(members)
+                    continue
+                reporter.message(f"{phase}: replaying the SQL of {len(keys)} migration(s) in {len(members)} schema(s).")
+                batches.extend((members[i : i + batch_size], prepared) for i in range(0, len(members), batch_size))
+            return batches + singles, len(missing)
+
         def run(phase: str, names: list[str], parallel: bool) -> None:
-            behind = schemas_behind(names, snapshot, using)
-            summary["up_to_date"] += len(names) - len(behind)
-            summary["behind"] += len(behind)
+            prepared = None if check else work_items(phase, names, parallel)
+            if prepared is None:
+                behind = schemas_behind(names, snapshot, using)
+                items: list[WorkItem] = [name for name, _ in behind]
+                count = len(behind)
+            else:
+                items, count = prepared
+            summary["up_to_date"] += len(names) - count
+            summary["behind"] += count
             if check:
-                reporter.phase(phase, 0, len(names) - len(behind))
+                reporter.phase(phase, 0, len(names) - count)
                 for name, missing in behind:
-                    count = "all" if missing < 0 else str(missing)
-                    reporter.message(f"{name}: {count} migration(s) not applied")
+                    described = "all" if missing < 0 else str(missing)
+                    reporter.message(f"{name}: {described} migration(s) not applied")
                 return
-            reporter.phase(phase, len(behind), len(names) - len(behind))
+            reporter.phase(phase, count, len(names) - count)
 
-            def work(name: str) -> SchemaOutcome:
-                return migrate_schema(
-                    name,
-                    snapshot,
-                    using=using,
-                    fake=options["fake"],
-                    fake_initial=options["fake_initial"],
-                    plan_only=plan,
-                )
+            def work(item: WorkItem) -> list[SchemaOutcome]:
+                if isinstance(item, tuple):
+                    return replay_batch(item[0], item[1], using=using)
+                return [
+                    migrate_schema(
+                        item,
+                        snapshot,
+                        using=using,
+                        fake=options["fake"],
+                        fake_initial=options["fake_initial"],
+                        plan_only=plan,
+                    )
+                ]
 
-            def done(outcome: SchemaOutcome) -> None:
-                if outcome.error:
-                    summary["failed"].append({"schema": outcome.schema_name, "error": outcome.error})
-                elif outcome.migrations and not plan:
-                    summary["migrated"] += 1
-                reporter.schema(outcome, plan=plan)
+            def done(outcomes: list[SchemaOutcome]) -> None:
+                for outcome in outcomes:
+                    if outcome.error:
+                        summary["failed"].append({"schema": outcome.schema_name, "error": outcome.error})
+                    elif outcome.migrations and not plan:
+                        summary["migrated"] += 1
+                    reporter.schema(outcome, plan=plan)
 
-            run_parallel([name for name, _ in behind], work, jobs if parallel else 1, done, using)
+            run_parallel(items, work, jobs if parallel else 1, done, using)
 
         excluded = set(options["excludes"])
         if (
