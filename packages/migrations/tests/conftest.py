@@ -15,6 +15,8 @@ from packages.migrations.tests.pgt_widgets import switch
 WIDGETS = "packages.migrations.tests.pgt_widgets.apps.WidgetsConfig"
 V1 = {"pgt_widgets": "packages.migrations.tests.pgt_widgets.migrations_v1"}
 V2 = {"pgt_widgets": "packages.migrations.tests.pgt_widgets.migrations"}
+V3 = {"pgt_widgets": "packages.migrations.tests.pgt_widgets.migrations_v3"}
+V4 = {"pgt_widgets": "packages.migrations.tests.pgt_widgets.migrations_v4"}
 
 
 def user_schemas() -> set[str]:

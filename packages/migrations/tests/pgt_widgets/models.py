@@ -17,3 +17,11 @@ class Widget(models.Model):
 class Gadget(models.Model):
     widget = models.OneToOneField(Widget, on_delete=models.CASCADE)
     code = models.UUIDField(unique=True)
+
+
+class Tag(models.Model):
+    """Created by ``migrations_v3`` only (the replay tests); no other test touches it."""
+
+    label = models.CharField(max_length=40, unique=True)
+    widget = models.ForeignKey(Widget, on_delete=models.CASCADE)
+    category = models.ForeignKey("catalog.Category", null=True, on_delete=models.SET_NULL)

@@ -119,7 +119,7 @@ def _operation_refusal(operation: Any, app_label: str, using: str) -> str | None
     if kind not in _SCHEMA_OPERATIONS:
         return f"{kind.__name__} is not a plain schema operation"
     field = getattr(operation, "field", None)
-    if kind in (ops.AddField, ops.AlterField) and field is not None and callable(field.default):
+    if kind in (ops.AddField, ops.AlterField) and field is not None and field.has_default() and callable(field.default):
         return f"{operation.describe()} has a callable default, computed per schema"
     return None
 
@@ -189,20 +189,22 @@ def prepare_replay(
     pre_state = snapshot.pre_state(executor)
     state = pre_state.clone()
     migrations: list[dict[str, Any]] = []
+    name = ""
     try:
         with schema_context(schema_name), _no_queries(using):
             for migration, _ in plan:
+                name = f"{migration.app_label}.{migration.name}"
                 with connection.schema_editor(collect_sql=True, atomic=migration.atomic) as editor:
                     state = migration.apply(state, editor, collect_sql=True)
                 migrations.append(
                     {
-                        "name": f"{migration.app_label}.{migration.name}",
+                        "name": name,
                         "sql": _statements(editor.collected_sql),
                         "record": [[migration.app_label, migration.name]],
                     }
                 )
-    except _QuerySent as exc:
-        return f"generating the SQL queries the database ({str(exc)[:60]}...), so it may differ per schema"
+    except _QuerySent:
+        return f"{name}: generating its SQL queries the database (introspection), so the SQL may differ per schema"
     return ReplayPlan(plan, pre_state, state, json.dumps(migrations))
 
 
