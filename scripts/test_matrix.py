@@ -44,8 +44,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--available", action="store_true", help="skip environments whose Python is missing")
     parser.add_argument("--env", action="append", help="run only this environment (repeatable)")
-    parser.add_argument("pytest_args", nargs="*")
-    args = parser.parse_args()
+    args, pytest_args = parser.parse_known_args()
+    pytest_args = [a for a in pytest_args if a != "--"]
 
     missing: list[str] = []
     if not Path(BROWSER).exists():
@@ -70,7 +70,7 @@ def main() -> int:
         print(f"\n=== {env} ===", flush=True)
         start = time.monotonic()
         code = subprocess.run(
-            ["hatch", "run", f"{env}:run", *args.pytest_args], cwd=ROOT, env={**os.environ, "PATH": path}
+            ["hatch", "run", f"{env}:run", *pytest_args], cwd=ROOT, env={**os.environ, "PATH": path}
         ).returncode
         results.append((env, code, time.monotonic() - start))
 
