@@ -1,4 +1,4 @@
-"""Installs ``pg_tenants_schemas_missing`` and ``pg_tenants_replay`` in the public schema."""
+"""Installs ``pg_tenants_schemas_missing`` and ``pg_tenants_replay``, and the faster clone function (version 2)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from typing import Any
 from django.db import migrations
 
 from pg_tenants.core.conf import tenant_settings
-from pg_tenants.migrations.sql import replay_functions_sql, uninstall_replay_functions_sql
+from pg_tenants.migrations.sql import install_functions_sql, uninstall_replay_functions_sql
 
 
 def install(apps: Any, schema_editor: Any) -> None:
-    for statement in replay_functions_sql(tenant_settings.PUBLIC_SCHEMA_NAME):
+    for statement in install_functions_sql(tenant_settings.PUBLIC_SCHEMA_NAME):
         schema_editor.execute(statement, params=None)
 
 
