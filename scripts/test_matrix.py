@@ -50,6 +50,8 @@ def main() -> int:
     missing: list[str] = []
     if not Path(BROWSER).exists():
         missing.append(f"Chromium at {BROWSER} (Debian: apt-get install chromium) for the admin browser test")
+    if not (shutil.which("pgbouncer") or Path("/usr/sbin/pgbouncer").exists()):
+        missing.append("PgBouncer (Debian: apt-get install pgbouncer) for the transaction-pooling tests")
     path = os.environ.get("PATH", "")
     runnable: list[str] = []
     for env, version in matrix_envs().items():

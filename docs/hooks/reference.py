@@ -63,6 +63,8 @@ EXAMPLES: dict[str, str] = {
     "TENANT_MIGRATION_JOBS": "8",
     "TENANT_MIGRATION_LOCK_KEY": "4242",
     "TENANT_USE_TEMPLATE": "False",
+    "TENANT_MIGRATION_REPLAY": "False",
+    "TENANT_MIGRATION_BATCH_SIZE": "200",
     "TENANT_MIGRATION_POST_MIGRATE": '"always"',
     "TENANT_ADMIN_REGISTER": "False",
     "TENANT_ADMIN_TENANTS_FOR_USER": '"mysaas.admin.tenants_for"',

@@ -161,10 +161,6 @@ if HAS_ADMIN:
         assert get_current_schema_name() == "public"  # nothing leaked into the test's own context
 
     @pytest.mark.django_db
-    @pytest.mark.xfail(
-        strict=True,
-        reason="admin bug, reported: find_tenant() sends a NUL byte to PostgreSQL, which refuses it (500, not 400)",
-    )
     def test_admin_switcher_post_with_a_nul_byte_is_refused_not_500(switch_tenants, django_user_model):
         with override_settings(**ADMIN_SETTINGS):
             user = django_user_model.objects.create_superuser("nul", "n@example.com", "x")

@@ -17,6 +17,7 @@ from django.utils.module_loading import import_string
 
 from pg_tenants.core import get_tenant_model
 from pg_tenants.core.conf import tenant_settings
+from pg_tenants.core.validation import is_valid_schema_name, is_valid_slug
 
 from .conf import admin_settings
 from .models import SWITCH_PERMISSION
@@ -57,7 +58,9 @@ def tenants_for_user(user: Any) -> QuerySet[TenantModel]:
 def find_tenant(user: Any, value: str) -> TenantModel | None:
     """The tenant ``user`` may enter whose schema name or slug is ``value``."""
     value = value.strip()
-    if not value:
+    # Only a possible schema name or slug reaches the database (a NUL byte, for
+    # one, would make PostgreSQL refuse the query).
+    if not (is_valid_schema_name(value, allow_public=True) or is_valid_slug(value)):
         return None
     return tenants_for_user(user).filter(Q(schema_name=value) | Q(slug=value)).first()
 

@@ -60,13 +60,18 @@ def validate_tenant_schema_name(value: str) -> None:
 
 
 def validate_slug(value: object) -> None:
-    """Return ``value`` if it is a DNS label (what subdomain, header and path resolvers match)."""
+    """Raise ``ValidationError`` unless ``value`` is a DNS label (what subdomain, header and path resolvers match)."""
     if not isinstance(value, str) or not SLUG_RE.fullmatch(value):
         raise ValidationError(
             f"Slug {value!r} is invalid: use lowercase letters, digits and hyphens, "
             "not starting or ending with a hyphen (max 63).",
             code="invalid_slug",
         )
+
+
+def is_valid_slug(value: object) -> bool:
+    """``True`` when :func:`validate_slug` accepts ``value``."""
+    return isinstance(value, str) and SLUG_RE.fullmatch(value) is not None
 
 
 def slug_from_schema_name(schema_name: str) -> str:
