@@ -34,7 +34,7 @@ LOGS = RESULTS / "logs"
 WRK_SCRIPT = BENCH / "wrk_report.lua"
 
 DJANGO = "django~=5.2.0"
-COMMON_REQUIREMENTS = [DJANGO, "psycopg[binary]>=3.1.8", "gunicorn>=23", "uvicorn[standard]>=0.30"]
+COMMON_REQUIREMENTS = [DJANGO, "psycopg[binary,pool]>=3.1.8", "gunicorn>=23", "uvicorn[standard]>=0.30"]
 DJANGO_TENANTS = "django-tenants==4.0.1"
 
 

@@ -27,7 +27,11 @@ def load(name: str) -> dict[str, Any] | None:
 
 
 def _scenario_name(s: dict[str, Any]) -> str:
-    connections = "persistent connections" if s["connections"] == "persistent" else "CONN_MAX_AGE = 0"
+    connections = {
+        "persistent": "persistent connections",
+        "pooled": "psycopg pool",
+        "per_request": "CONN_MAX_AGE = 0",
+    }.get(s["connections"], s["connections"])
     server = "gunicorn (WSGI)" if s["server"] == "gunicorn" else "uvicorn (ASGI)"
     return f"{server}, {connections}"
 
@@ -125,15 +129,41 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def paired_ratio(scenario: dict[str, Any], project: str) -> float:
+    """Median over rounds of this project's req/s over plain Django's in the same round.
+
+    Runs in one round are seconds apart, so slow drift in the machine's load
+    cancels out of each pair; the ratio of medians does not have that property.
+    """
+    import statistics
+
+    plain = {run["round"]: run["rps"] for run in scenario["runs"]["plain"]}
+    ratios = [run["rps"] / plain[run["round"]] for run in scenario["runs"][project] if run["round"] in plain]
+    return float(statistics.median(ratios))
+
+
+def _verdict(ratio: float, paired: float) -> str:
+    if min(ratio, paired) >= TARGET_RATIO:
+        return "met"
+    if max(ratio, paired) >= TARGET_RATIO:
+        return (
+            f"**not shown**: {min(ratio, paired):.2f}× by one estimate, {max(ratio, paired):.2f}× by the other "
+            "(noise; see the findings)"
+        )
+    return f"**missed by {TARGET_RATIO - max(ratio, paired):.2f}**"
+
+
 def _targets(data: dict[str, Any]) -> str:
     rows = []
     for s in data["scenarios"]:
         ratio = s["ratio_to_plain"]["ours"]
+        paired = paired_ratio(s, "ours")
         rows.append(
             [
                 f"throughput ≥ {TARGET_RATIO:.2f}× plain, {_scenario_name(s)}",
-                f"{ratio:.2f}× (django-tenants {s['ratio_to_plain']['djt']:.2f}×)",
-                "met" if ratio >= TARGET_RATIO else f"**missed by {TARGET_RATIO - ratio:.2f}**",
+                f"{ratio:.2f}× (paired by round {paired:.2f}×; django-tenants {s['ratio_to_plain']['djt']:.2f}×, "
+                f"paired {paired_ratio(s, 'djt'):.2f}×)",
+                _verdict(ratio, paired),
             ]
         )
     warm = [s for s in data["statements"] if s["project"] == "ours" and s["situation"] == "same tenant"]
@@ -156,6 +186,7 @@ def _request_tables(data: dict[str, Any]) -> str:
                     LABELS[project],
                     f"{m['rps']:,.0f}",
                     f"{s['ratio_to_plain'][project]:.2f}×",
+                    f"{paired_ratio(s, project):.2f}×",
                     f"{m['p50_ms']:.2f}",
                     f"{m['p99_ms']:.2f}",
                     str(s["errors"][project]),
@@ -163,7 +194,7 @@ def _request_tables(data: dict[str, Any]) -> str:
             )
         out.append(
             f"**{_scenario_name(s)}** — django-pg-tenants / django-tenants: {s['ours_vs_djt']:.2f}×\n\n"
-            + _table(["", "req/s", "× plain", "p50 ms", "p99 ms", "errors"], rows)
+            + _table(["", "req/s", "× plain", "× plain, paired", "p50 ms", "p99 ms", "errors"], rows)
         )
     return "\n\n".join(out)
 
@@ -404,6 +435,10 @@ def render() -> None:
             "![throughput](images/bench-throughput.png)",
             "",
             "![latency](images/bench-latency.png)",
+            "",
+            "### CPU per request, in-process",
+            "",
+            _inprocess_section(request),
             "",
             "### SQL statements per request",
             "",

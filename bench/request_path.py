@@ -32,7 +32,13 @@ from pgproxy import StatementCounter
 
 TENANTS = 10
 SERVERS = ("gunicorn", "uvicorn")
-CONNECTIONS = {"persistent": 600, "per_request": 0}
+# (name, CONN_MAX_AGE, pool). Django does not support persistent connections
+# under ASGI (each request's thread keeps its own, and they pile up until the
+# server runs out), so uvicorn gets the psycopg pool instead.
+CONNECTIONS = {
+    "gunicorn": [("persistent", 600, False), ("per_request", 0, False)],
+    "uvicorn": [("pooled", 0, True), ("per_request", 0, False)],
+}
 
 
 def setup_databases(projects: tuple[Project, ...] = PROJECTS, tenants: int = TENANTS) -> dict[str, Any]:
@@ -46,25 +52,28 @@ def setup_databases(projects: tuple[Project, ...] = PROJECTS, tenants: int = TEN
 
 
 @contextlib.contextmanager
-def servers(kind: str, conn_max_age: int, workers: int = 2) -> Iterator[dict[str, Server]]:
+def servers(kind: str, conn_max_age: int, pool: bool, workers: int = 2) -> Iterator[dict[str, Server]]:
     started: dict[str, Server] = {}
+    env = {"BENCH_DB_POOL": "1"} if pool else {}
     try:
         for project in PROJECTS:
-            started[project.name] = Server(project, kind, workers=workers, conn_max_age=conn_max_age).__enter__()
+            started[project.name] = Server(project, kind, workers=workers, conn_max_age=conn_max_age, **env).__enter__()
         yield started
     finally:
         for server in started.values():
             server.stop()
 
 
-def throughput(*, rounds: int, duration: float, warmup: float, connections: int) -> list[dict[str, Any]]:
+def throughput(
+    *, rounds: int, duration: float, warmup: float, connections: int, kinds: tuple[str, ...] = SERVERS
+) -> list[dict[str, Any]]:
     """Every (server, connection policy) scenario, the three projects alternated ``rounds`` times."""
     scenarios = []
-    for kind in SERVERS:
-        for policy, conn_max_age in CONNECTIONS.items():
+    for kind in kinds:
+        for policy, conn_max_age, pool in CONNECTIONS[kind]:
             log(f"request path: {kind}, {policy} connections")
             runs: dict[str, list[dict[str, Any]]] = {p.name: [] for p in PROJECTS}
-            with servers(kind, conn_max_age) as started:
+            with servers(kind, conn_max_age, pool) as started:
                 for server in started.values():
                     run_wrk(server, warmup, connections=connections)
                 for number in range(rounds):
@@ -112,14 +121,16 @@ def statements(requests: int = 20) -> list[dict[str, Any]]:
         ("same tenant", 600, ["t1.bench.test"]),
         ("alternating tenants", 600, ["t1.bench.test", "t2.bench.test"]),
         ("new connection", 0, ["t1.bench.test"]),
+        ("pooled connection", -1, ["t1.bench.test"]),
     ]
     results = []
     try:
         for project in PROJECTS:
             for situation, conn_max_age, hosts in situations:
-                server = Server(
-                    project, "gunicorn", workers=1, conn_max_age=conn_max_age, BENCH_DB_PORT=str(counter.port)
-                )
+                env = {"BENCH_DB_PORT": str(counter.port)}
+                if conn_max_age < 0:  # the psycopg pool (CONN_MAX_AGE must be 0 with it)
+                    env["BENCH_DB_POOL"] = "1"
+                server = Server(project, "gunicorn", workers=1, conn_max_age=max(conn_max_age, 0), **env)
                 with server:
                     for i in range(10):
                         server.get(hosts[i % len(hosts)])

@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, help="A/B/C rounds per scenario (default 3; quick 1)")
     parser.add_argument("--duration", type=float, help="seconds per wrk run (default 10; quick 3)")
     parser.add_argument("--connections", type=int, default=4, help="wrk connections (default 4)")
+    parser.add_argument("--servers", help="only these servers, comma-separated (gunicorn,uvicorn); others kept")
     parser.add_argument("--scale-steps", help="comma-separated tenant counts (default 10,100,1000,10000)")
     args = parser.parse_args(argv)
 
@@ -85,9 +86,12 @@ def main(argv: list[str] | None = None) -> int:
         if "inprocess" in parts:
             result["inprocess"] = request_path.inprocess(quick=args.quick)
         if "request" in parts:
-            result["scenarios"] = request_path.throughput(
-                rounds=rounds, duration=duration, warmup=warmup, connections=args.connections
+            kinds = tuple(args.servers.split(",")) if args.servers else request_path.SERVERS
+            fresh = request_path.throughput(
+                rounds=rounds, duration=duration, warmup=warmup, connections=args.connections, kinds=kinds
             )
+            kept = [s for s in result["scenarios"] if s["server"] not in kinds]
+            result["scenarios"] = sorted(kept + fresh, key=lambda s: request_path.SERVERS.index(s["server"]))
         result["elapsed_s"] = time.monotonic() - started
         harness.write_json(harness.RESULTS / "request_path.json", result)
 

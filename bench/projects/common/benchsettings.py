@@ -3,7 +3,8 @@
 ``BENCH_DATABASE_URL`` (falls back to ``DATABASE_URL``, then the local server),
 ``BENCH_DB_NAME`` (one database per project), ``BENCH_DB_PORT`` (the runner's
 statement-counting proxy overrides the port), ``BENCH_CONN_MAX_AGE`` (seconds;
-``0`` closes the connection after every request).
+``0`` closes the connection after every request), ``BENCH_DB_POOL=1`` (psycopg
+connection pool; needs ``BENCH_CONN_MAX_AGE=0``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ def database(engine: str) -> dict[str, Any]:
         "PORT": os.environ.get("BENCH_DB_PORT") or str(parts.port or 5432),
         "CONN_MAX_AGE": int(os.environ.get("BENCH_CONN_MAX_AGE", "600")),
         # Plain TCP on loopback for all three projects; the counting proxy speaks no TLS.
-        "OPTIONS": {"sslmode": "disable"},
+        # BENCH_DB_POOL=1: Django 5.1+'s psycopg pool, what ASGI deployments use instead
+        # of persistent connections (which Django does not support under ASGI).
+        "OPTIONS": {"sslmode": "disable", **({"pool": True} if os.environ.get("BENCH_DB_POOL") == "1" else {})},
     }
 
 
