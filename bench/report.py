@@ -295,7 +295,7 @@ def _migrations_tables(data: dict[str, Any]) -> str:
     import re
 
     ours = data.get("ours") or {}
-    djt_key = next((k for k in data if k.startswith("django_tenants")), None)
+    djt_key = next((k for k in data if k.startswith("django_tenants") and data[k]), None)
     djt = data.get(djt_key) or {} if djt_key else {}
     out = []
     rows = []
@@ -333,6 +333,10 @@ def _migrations_tables(data: dict[str, Any]) -> str:
             "**migrate_schemas** (wall seconds, peak RSS)\n\n"
             + _table(["migration", "tenants", "django-pg-tenants", "django-tenants"], rows)
         )
+    if djt_key and djt_key != "django_tenants_4_0_1":
+        out.append(f"django-tenants figures from `{djt_key}` in that file.")
+    if isinstance(data.get("note"), str):
+        out.append("Note from that run: " + data["note"])
     targets = data.get("targets")
     if isinstance(targets, dict) and targets:
         out.append(
