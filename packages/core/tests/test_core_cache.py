@@ -87,6 +87,7 @@ def test_another_process_saving_a_tenant_invalidates_this_one(acme_globex, tmp_p
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(tmp_path)}
     }
+    settings.TENANT_CACHE_SYNC_INTERVAL = 0.2
     assert tenant_cache.get("slug", "acme").pk == acme.pk
     assert tenant_cache.get("slug", "acme-moved") is None
     url = os.environ.get("DATABASE_URL", "")
@@ -105,9 +106,28 @@ def test_another_process_saving_a_tenant_invalidates_this_one(acme_globex, tmp_p
         "t = Client.objects.get(schema_name='acme'); t.slug = 'acme-moved'; t.save()\n"
     )
     subprocess.run([sys.executable, "-c", script], env=env, check=True, cwd=os.getcwd(), timeout=60)
+    time.sleep(0.3)  # past TENANT_CACHE_SYNC_INTERVAL
     try:
         # No signal reached this process: only the shared generation number did.
         assert tenant_cache.get("slug", "acme") is None
         assert tenant_cache.get("slug", "acme-moved").pk == acme.pk
     finally:
         Client.objects.filter(pk=acme.pk).update(slug="acme")
+
+
+@pytest.mark.django_db
+def test_shared_generation_is_read_at_most_once_per_interval(acme_globex, settings):
+    from django.core.cache import caches
+
+    from pg_tenants.core.cache import GENERATION_KEY
+
+    settings.TENANT_CACHE_SYNC_INTERVAL = 60
+    tenant_cache.get("slug", "acme")
+    caches["default"].set(GENERATION_KEY, time.time_ns())  # as another process's save would
+    misses = tenant_cache.misses
+    tenant_cache.get("slug", "acme")  # within the interval: the shared generation is not read
+    assert tenant_cache.misses == misses
+    settings.TENANT_CACHE_SYNC_INTERVAL = 0  # (a setting change also clears cached settings)
+    tenant_cache._next_sync = 0.0
+    tenant_cache.get("slug", "acme")
+    assert tenant_cache.misses == misses + 1

@@ -2,7 +2,8 @@
 
 A warm look-up runs no SQL. Entries are dropped when a tenant or domain row is
 saved or deleted: at once in this process, and in other processes through a
-generation number kept in Django's cache framework (``TENANT_CACHE_ALIAS``).
+generation number kept in Django's cache framework (``TENANT_CACHE_ALIAS``),
+which each process reads at most every ``TENANT_CACHE_SYNC_INTERVAL`` seconds.
 Every entry also expires after ``TENANT_CACHE_TTL`` seconds, a safety net for
 changes made behind Django's back.
 """
@@ -35,6 +36,7 @@ class TenantCache:
         self._entries: OrderedDict[tuple[str, str], tuple[float, TenantModel | None]] = OrderedDict()
         self._lock = threading.Lock()
         self._generation: Any = None
+        self._next_sync = 0.0
         #: Number of database look-ups made; tests read it to prove a warm path costs none.
         self.misses = 0
 
@@ -110,9 +112,10 @@ class TenantCache:
     # -- invalidation ------------------------------------------------------------
 
     def clear(self) -> None:
-        """Forget every entry in this process."""
+        """Forget every entry in this process (and read the shared generation again next time)."""
         with self._lock:
             self._entries.clear()
+        self._next_sync = 0.0
 
     def invalidate(self) -> None:
         """Forget every entry here and tell other processes to do the same."""
@@ -132,6 +135,10 @@ class TenantCache:
         alias = tenant_settings.TENANT_CACHE_ALIAS
         if alias is None:
             return
+        now = time.monotonic()
+        if now < self._next_sync:
+            return
+        self._next_sync = now + tenant_settings.TENANT_CACHE_SYNC_INTERVAL
         generation = caches[alias].get(GENERATION_KEY)
         if generation != self._generation:
             self.clear()

@@ -1,7 +1,9 @@
 """One typed view of the settings django-pg-tenants reads.
 
-Every property reads :data:`django.conf.settings` when it is accessed, so
-``override_settings`` in tests just works. Defaults live beside each name.
+Every property reads :data:`django.conf.settings`, and values are kept until
+a ``setting_changed`` signal (which ``override_settings`` sends) clears them:
+reading an unset setting through Django raises and catches an exception each
+time, too slow for the request path. Defaults live beside each name.
 Validation is in :mod:`pg_tenants.core.checks`.
 """
 
@@ -11,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
+from django.core.signals import setting_changed
 
 #: Schema name of the template that new tenants are cloned from (migrations package).
 DEFAULT_TEMPLATE_SCHEMA_NAME = "_pg_tenants_template"
@@ -19,8 +22,19 @@ DEFAULT_TEMPLATE_SCHEMA_NAME = "_pg_tenants_template"
 class TenantSettings:
     """Typed, live accessors for the ``TENANT_*`` settings."""
 
+    def __init__(self) -> None:
+        self._values: dict[str, Any] = {}
+        setting_changed.connect(self._forget, dispatch_uid=f"pg_tenants_settings_{id(self)}")
+
+    def _forget(self, **kwargs: Any) -> None:
+        self._values.clear()
+
     def _get(self, name: str, default: Any) -> Any:
-        return getattr(settings, name, default)
+        try:
+            return self._values[name]
+        except KeyError:
+            value = self._values[name] = getattr(settings, name, default)
+            return value
 
     @property
     def TENANT_MODEL(self) -> str:
@@ -88,6 +102,11 @@ class TenantSettings:
         """Django cache used to tell other processes a tenant changed; ``None`` to rely on the TTL."""
         value = self._get("TENANT_CACHE_ALIAS", "default")
         return str(value) if value else None
+
+    @property
+    def TENANT_CACHE_SYNC_INTERVAL(self) -> float:
+        """Seconds between checks of ``TENANT_CACHE_ALIAS`` for changes made by other processes."""
+        return float(self._get("TENANT_CACHE_SYNC_INTERVAL", 1.0))
 
     @property
     def TENANT_CACHE_TTL(self) -> float:

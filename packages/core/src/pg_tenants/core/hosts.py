@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 MAX_HOST_LENGTH = 253
 MAX_LABEL_LENGTH = 63
 
@@ -25,6 +27,7 @@ def split_host_port(host: str) -> tuple[str, str]:
     return host, ""
 
 
+@functools.lru_cache(maxsize=4096)
 def normalize_domain(host: str) -> str:
     """Return the canonical form of a host name, or raise :class:`InvalidHost`.
 
