@@ -43,6 +43,7 @@ EXAMPLES: dict[str, str] = {
     "TENANT_EXTRA_SEARCH_PATHS": '["extensions"]',
     "TENANT_CACHE_ALIAS": '"tenants"',
     "TENANT_CACHE_TTL": "60",
+    "TENANT_CACHE_SYNC_INTERVAL": "0.5",
     "TENANT_CACHE_MAX_ENTRIES": "50_000",
     "TENANT_BASE_BACKEND": '"django.contrib.gis.db.backends.postgis"',
     "TENANT_SCHEMA_PROVISIONER": '"pg_tenants.core.schema.provision_by_migrating"',
