@@ -15,14 +15,5 @@ class PgTenantsMigrationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from importlib.util import find_spec
-
-        from django.apps import apps
-
+        # The core keys ContentType's cache by schema (pg_tenants.core.contenttypes).
         from . import checks  # noqa: F401  (registers the system checks)
-
-        # Newer cores key the content-type cache by schema themselves.
-        if apps.is_installed("django.contrib.contenttypes") and find_spec("pg_tenants.core.contenttypes") is None:
-            from .contenttypes import install_schema_keyed_contenttype_cache
-
-            install_schema_keyed_contenttype_cache()
