@@ -124,7 +124,8 @@ def _client_pid(raw: Any) -> int:
 def _probe_second_connection(raw: Any, conn_params: dict[str, Any], server_pid: int) -> PoolerKind:
     params = {k: v for k, v in conn_params.items() if k not in _LIBPQ_SKIP and v is not None}
     try:
-        psycopg3 = getattr(raw, "info", None) is not None
+        # psycopg2 connections have an ``info`` too: tell the drivers apart by module.
+        psycopg3 = type(raw).__module__.partition(".")[0] == "psycopg"
         other = _pid_psycopg3(params) if psycopg3 else _pid_psycopg2(params)
     except Exception as exc:  # the check must never break a working connection
         logger.warning("Could not tell which kind of connection pooler is in use: %r", exc)
