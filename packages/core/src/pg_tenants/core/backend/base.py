@@ -17,6 +17,7 @@ What "known" means is the whole game:
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from importlib import import_module
 from typing import Any
 
@@ -40,31 +41,29 @@ class _SearchPathMixin:
 
     db: DatabaseWrapper
 
+    def _with_search_path(self, send: Callable[[], Any]) -> Any:
+        db = self.db
+        if db._transaction_control:  # SAVEPOINT & co. need no path
+            return send()
+        if db.search_path_needs_transaction():
+            with transaction.atomic(using=db.alias):
+                db.ensure_search_path()
+                return send()
+        db.ensure_search_path()
+        return send()
+
     def execute(self, sql: Any, params: Any = None) -> Any:
-        if self.db._transaction_control:
-            return super().execute(sql, params)  # type: ignore[misc]
-        if self.db.search_path_needs_transaction():
-            with transaction.atomic(using=self.db.alias):
-                self.db.ensure_search_path()
-                return super().execute(sql, params)  # type: ignore[misc]
-        self.db.ensure_search_path()
-        return super().execute(sql, params)  # type: ignore[misc]
+        return self._with_search_path(lambda: super(_SearchPathMixin, self).execute(sql, params))  # type: ignore[misc]
 
     def executemany(self, sql: Any, param_list: Any) -> Any:
-        if self.db.search_path_needs_transaction():
-            with transaction.atomic(using=self.db.alias):
-                self.db.ensure_search_path()
-                return super().executemany(sql, param_list)  # type: ignore[misc]
-        self.db.ensure_search_path()
-        return super().executemany(sql, param_list)  # type: ignore[misc]
+        return self._with_search_path(
+            lambda: super(_SearchPathMixin, self).executemany(sql, param_list)  # type: ignore[misc]
+        )
 
     def callproc(self, procname: Any, params: Any = None, kparams: Any = None) -> Any:
-        if self.db.search_path_needs_transaction():
-            with transaction.atomic(using=self.db.alias):
-                self.db.ensure_search_path()
-                return super().callproc(procname, params, kparams)  # type: ignore[misc]
-        self.db.ensure_search_path()
-        return super().callproc(procname, params, kparams)  # type: ignore[misc]
+        return self._with_search_path(
+            lambda: super(_SearchPathMixin, self).callproc(procname, params, kparams)  # type: ignore[misc]
+        )
 
 
 class TenantCursorWrapper(_SearchPathMixin, CursorWrapper):
