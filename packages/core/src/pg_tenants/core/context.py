@@ -50,8 +50,7 @@ def search_path_sql(schema_name: str) -> str:
     key = (schema_name, public, extras)
     sql = _sql_cache.get(key)
     if sql is None:
-        names = [schema_name] + [n for n in (public, *extras) if n != schema_name]
-        sql = "SET search_path = " + ", ".join(quote_identifier(n) for n in names)
+        sql = "SET search_path = " + ", ".join(quote_identifier(n) for n in search_path_names(schema_name))
         _sql_cache[key] = sql
     return sql
 

@@ -6,7 +6,7 @@ from contextvars import Token
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.test import AsyncClient, Client, TestCase
 
 from pg_tenants.core.context import ActiveSchema, _activate, _deactivate
@@ -141,8 +141,3 @@ class TenantTestCase(TestCase):
         super()._pre_setup()  # type: ignore[misc]
         self.client = TenantClient(self.tenant)
         self.async_client = AsyncTenantClient(self.tenant)
-
-
-def connection_for(alias: str = DEFAULT_DB_ALIAS) -> Any:
-    """The Django connection for ``alias`` (for tests reading its search path state)."""
-    return connections[alias]
