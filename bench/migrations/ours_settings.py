@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from common_settings import *  # noqa: F403
 from common_settings import DATABASE, SHARED_COMMON, TENANT_APPS_COMMON
 
@@ -13,3 +15,5 @@ TENANT_DOMAIN_MODEL = "customers.Domain"
 DATABASES = {"default": {"ENGINE": "pg_tenants.core.backend", **DATABASE}}
 DATABASE_ROUTERS = ["pg_tenants.core.routers.TenantRouter"]
 TENANT_RESOLVER = "sandbox.resolvers.SlugHostResolver"
+# Spare copies of the template kept ready (BENCH_SPARES=N); 0 measures the plain clone.
+TENANT_SPARE_SCHEMAS = int(os.environ.get("BENCH_SPARES", "0"))

@@ -67,6 +67,8 @@ EXAMPLES: dict[str, str] = {
     "TENANT_MIGRATION_REPLAY": "False",
     "TENANT_MIGRATION_BATCH_SIZE": "200",
     "TENANT_MIGRATION_POST_MIGRATE": '"always"',
+    "TENANT_SPARE_SCHEMAS": "5",
+    "TENANT_SPARE_REFILL": '"manual"',
     "TENANT_ADMIN_REGISTER": "False",
     "TENANT_ADMIN_TENANTS_FOR_USER": '"mysaas.admin.tenants_for"',
     "TENANT_ADMIN_SEARCH_THRESHOLD": "50",

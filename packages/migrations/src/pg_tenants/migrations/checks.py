@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.checks import CheckMessage, Warning, register
+from django.core.checks import CheckMessage, Error, Warning, register
 
 from pg_tenants.core.conf import tenant_settings
 from pg_tenants.core.validation import InvalidSchemaName, validate_schema_name
+
+from .conf import migration_settings
 
 
 @register()
@@ -34,4 +36,32 @@ def check_migrations_settings(app_configs: Any = None, **kwargs: Any) -> list[Ch
                 id="pg_tenants_migrations.W002",
             )
         )
+    try:
+        spares = migration_settings.TENANT_SPARE_SCHEMAS
+    except (TypeError, ValueError):
+        spares = -1
+    if spares < 0:
+        messages.append(
+            Error(
+                "TENANT_SPARE_SCHEMAS must be a whole number, 0 or more "
+                f"(got {settings_value('TENANT_SPARE_SCHEMAS')}).",
+                hint="Set it to how many ready-made copies of the template to keep, e.g. 5, or 0 for none.",
+                id="pg_tenants_migrations.E001",
+            )
+        )
+    if migration_settings.TENANT_SPARE_REFILL not in ("thread", "manual"):
+        messages.append(
+            Error(
+                f"TENANT_SPARE_REFILL must be 'thread' or 'manual' (got {settings_value('TENANT_SPARE_REFILL')}).",
+                hint="'thread' refills spare schemas in the background after each sign-up; 'manual' leaves it "
+                "to migrate_schemas, the spare_schemas command or your task queue.",
+                id="pg_tenants_migrations.E002",
+            )
+        )
     return messages
+
+
+def settings_value(name: str) -> str:
+    from django.conf import settings
+
+    return repr(getattr(settings, name, None))

@@ -61,5 +61,23 @@ class MigrationSettings:
         """Schemas per round trip (and per transaction) when a plan is replayed."""
         return max(1, int(self._get("TENANT_MIGRATION_BATCH_SIZE", 50)))
 
+    @property
+    def TENANT_SPARE_SCHEMAS(self) -> int:
+        """Spare copies of the template kept ready; a new tenant takes one by renaming it (0: off)."""
+        return int(self._get("TENANT_SPARE_SCHEMAS", 0))
+
+    @property
+    def TENANT_SPARE_REFILL(self) -> str:
+        """Who makes new spares after one is taken: ``"thread"`` (default) or ``"manual"``.
+
+        ``"thread"``: once the new tenant's transaction commits, a background
+        thread of the same process clones the template until
+        ``TENANT_SPARE_SCHEMAS`` spares exist. ``"manual"``: only
+        ``migrate_schemas``, the ``spare_schemas`` command or a call to
+        :func:`pg_tenants.migrations.spares.refill_spare_schemas` (from a task
+        queue, say) make them.
+        """
+        return str(self._get("TENANT_SPARE_REFILL", "thread"))
+
 
 migration_settings = MigrationSettings()

@@ -9,6 +9,9 @@ sequences (with their values), defaults, constraints, indexes, foreign keys
 views, functions, triggers and every row of the template, ``django_migrations``
 and content types included. Migrations newer than the template are then
 applied on top, so a template that is behind is still a good start.
+
+With ``TENANT_SPARE_SCHEMAS`` set, a ready-made copy of the template is
+renamed instead of cloning one (see :mod:`.spares`).
 """
 
 from __future__ import annotations
@@ -54,15 +57,21 @@ def clone_schema(source: str, target: str, *, using: str = DEFAULT_DB_ALIAS, wit
 def provision_schema(schema_name: str, using: str = DEFAULT_DB_ALIAS, **kwargs: object) -> None:
     """Create ``schema_name`` and bring it to the current migrations, atomically.
 
-    Clones ``TENANT_TEMPLATE_SCHEMA_NAME`` when it exists (then applies any
-    migration the template lacks); otherwise creates the schema and runs every
+    Takes a spare schema when ``TENANT_SPARE_SCHEMAS`` is set and one is free,
+    else clones ``TENANT_TEMPLATE_SCHEMA_NAME`` when it exists (then applies any
+    migration the copy lacks); otherwise creates the schema and runs every
     tenant migration. Called by the core when a new tenant is saved.
     """
+    from .spares import after_claim, claim_spare
+
     validate_schema_name(schema_name)
     snapshot = load_graph()
     with transaction.atomic(using=using):
         cloned: set[Key] | None = None
-        if migration_settings.TENANT_USE_TEMPLATE:
+        if migration_settings.TENANT_USE_TEMPLATE and migration_settings.TENANT_SPARE_SCHEMAS > 0:
+            cloned = claim_spare(schema_name, using=using)
+            after_claim(using)
+        if cloned is None and migration_settings.TENANT_USE_TEMPLATE:
             cloned = clone_schema(tenant_settings.TENANT_TEMPLATE_SCHEMA_NAME, schema_name, using=using)
         if cloned is None:
             logger.info("No template schema to clone; migrating %s from scratch.", schema_name)

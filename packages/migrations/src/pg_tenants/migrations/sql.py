@@ -5,7 +5,9 @@
 some of these migrations" in one round trip, and
 ``pg_tenants_schemas_missing(schemas, expected)`` names them;
 ``pg_tenants_replay(schemas, path_tail, plan)`` applies one migration plan's
-generated SQL to many schemas in one round trip (see :mod:`.replay`). They are
+generated SQL to many schemas in one round trip (see :mod:`.replay`), and
+``pg_tenants_claim_spare(prefix, dst)`` renames a ready-made spare copy of the
+template to a new tenant's name (see :mod:`.spares`). They are
 installed (and upgraded) by this app's own migrations, into ``PUBLIC_SCHEMA_NAME``.
 
 How the clone keeps references right: DDL text is generated from the catalog
@@ -21,7 +23,13 @@ from __future__ import annotations
 from pg_tenants.core.validation import quote_identifier
 
 #: Bumped whenever a function's body changes; a migration of this app re-installs them.
-FUNCTIONS_VERSION = 2
+FUNCTIONS_VERSION = 3
+
+#: The comment that marks a schema as a spare copy of the template (see :mod:`.spares`).
+SPARE_COMMENT = "pg_tenants spare schema"
+
+#: First key of the advisory locks on spare schemas (the second is ``hashtext(name)``).
+SPARE_LOCK_CLASS = 0x70677370  # "pgsp"
 
 _CLONE = r"""
 CREATE OR REPLACE FUNCTION {ns}.pg_tenants_clone_schema(src text, dst text, with_data boolean DEFAULT true)
@@ -334,10 +342,44 @@ $fn$;
 """
 
 
+# A spare is claimed under a transaction-level advisory lock on its name, so two
+# sign-ups at once never take the same one: a spare locked by another
+# transaction is skipped, one renamed by a transaction that has committed since
+# the loop began no longer exists and is skipped too. Only schemas that carry
+# the spare comment are candidates, whatever their name.
+_CLAIM = r"""
+CREATE OR REPLACE FUNCTION {ns}.pg_tenants_claim_spare(prefix text, dst text)
+RETURNS text[] LANGUAGE plpgsql VOLATILE AS $fn$
+DECLARE
+  r record;
+  applied text[];
+BEGIN
+  FOR r IN
+    SELECT n.nspname FROM pg_namespace n
+    WHERE starts_with(n.nspname, prefix) AND obj_description(n.oid, 'pg_namespace') = {comment}
+    ORDER BY n.nspname
+  LOOP
+    CONTINUE WHEN NOT pg_try_advisory_xact_lock({lock_class}, hashtext(r.nspname));
+    CONTINUE WHEN NOT EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname = r.nspname
+                              AND obj_description(n.oid, 'pg_namespace') = {comment});
+    EXECUTE format('ALTER SCHEMA %I RENAME TO %I', r.nspname, dst);
+    EXECUTE format('COMMENT ON SCHEMA %I IS NULL', dst);
+    IF to_regclass(format('%I.django_migrations', dst)) IS NOT NULL THEN
+      EXECUTE format('SELECT array_agg(app || ''.'' || name) FROM %I.django_migrations', dst) INTO applied;
+    END IF;
+    RETURN coalesce(applied, '{{}}');
+  END LOOP;
+  RETURN NULL;
+END
+$fn$;
+"""
+
+
 def install_functions_sql(public_schema: str) -> list[str]:
     """The statements that (re)install the functions in ``public_schema``."""
     ns = quote_identifier(public_schema)
-    return [_CLONE.format(ns=ns), _BEHIND.format(ns=ns), _MISSING.format(ns=ns), _REPLAY.format(ns=ns)]
+    claim = _CLAIM.format(ns=ns, comment=f"'{SPARE_COMMENT}'", lock_class=SPARE_LOCK_CLASS)
+    return [_CLONE.format(ns=ns), _BEHIND.format(ns=ns), _MISSING.format(ns=ns), _REPLAY.format(ns=ns), claim]
 
 
 def uninstall_functions_sql(public_schema: str) -> list[str]:
@@ -347,6 +389,7 @@ def uninstall_functions_sql(public_schema: str) -> list[str]:
         f"DROP FUNCTION IF EXISTS {ns}.pg_tenants_clone_schema(text, text, boolean)",
         f"DROP FUNCTION IF EXISTS {ns}.pg_tenants_schemas_behind(text[], text[])",
         *uninstall_replay_functions_sql(public_schema),
+        *uninstall_spare_functions_sql(public_schema),
     ]
 
 
@@ -357,3 +400,8 @@ def uninstall_replay_functions_sql(public_schema: str) -> list[str]:
         f"DROP FUNCTION IF EXISTS {ns}.pg_tenants_schemas_missing(text[], text[])",
         f"DROP FUNCTION IF EXISTS {ns}.pg_tenants_replay(text[], text, jsonb)",
     ]
+
+
+def uninstall_spare_functions_sql(public_schema: str) -> list[str]:
+    """The statements that remove the function added in version 3."""
+    return [f"DROP FUNCTION IF EXISTS {quote_identifier(public_schema)}.pg_tenants_claim_spare(text, text)"]

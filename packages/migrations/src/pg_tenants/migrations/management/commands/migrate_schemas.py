@@ -23,6 +23,7 @@ from pg_tenants.migrations.runner import (
     schemas_missing,
     tenant_schema_names,
 )
+from pg_tenants.migrations.spares import refresh_spare_schemas
 
 #: A unit of work: one schema for the executor, or a batch of schemas and the plan they replay.
 WorkItem = str | tuple[list[str], ReplayPlan]
@@ -233,4 +234,12 @@ class Command(BaseCommand):
             late = [name for name in tenant_schema_names(using) if name not in seen and name not in excluded]
             if late:
                 run("new tenants", late, parallel=True)
+            template_failed = any(f["schema"] == template for f in summary["failed"])
+            spares = migration_settings.TENANT_USE_TEMPLATE and migration_settings.TENANT_SPARE_SCHEMAS > 0
+            if spares and template not in excluded:
+                if template_failed:
+                    reporter.message("spare schemas: not refreshed, the template failed to migrate.")
+                else:
+                    dropped, made = refresh_spare_schemas(snapshot, using)
+                    reporter.message(f"spare schemas: {dropped} behind dropped, {made} made from the template.")
         return summary

@@ -1,0 +1,25 @@
+"""Installs ``pg_tenants_claim_spare``, which hands a ready-made spare schema to a new tenant (version 3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import migrations
+
+from pg_tenants.core.conf import tenant_settings
+from pg_tenants.migrations.sql import install_functions_sql, uninstall_spare_functions_sql
+
+
+def install(apps: Any, schema_editor: Any) -> None:
+    for statement in install_functions_sql(tenant_settings.PUBLIC_SCHEMA_NAME):
+        schema_editor.execute(statement, params=None)
+
+
+def uninstall(apps: Any, schema_editor: Any) -> None:
+    for statement in uninstall_spare_functions_sql(tenant_settings.PUBLIC_SCHEMA_NAME):
+        schema_editor.execute(statement, params=None)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("pg_tenants_migrations", "0002_replay_functions")]
+    operations = [migrations.RunPython(install, uninstall)]
