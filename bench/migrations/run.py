@@ -86,6 +86,12 @@ def bench_ours(small: int, large: int, jobs: int) -> dict[str, Any]:
     recreate("bench_mig_ours")
     manage("ours", "migrate_schemas", "--format", "plain", version=1)
     result: dict[str, Any] = {"create_tenant_median_ms": creation("ours", 30, "c", 1)}
+    # Sign-ups with TENANT_SPARE_SCHEMAS = 3: each takes a ready-made copy of the template (a rename)
+    # and the background refill it starts runs between sign-ups, untimed (see tasks.create).
+    spares = {"BENCH_SPARES": "3"}
+    manage("ours", "spare_schemas", "--fill", version=1, env=spares)
+    result["create_tenant_spare_median_ms"] = creation("ours", 30, "p", 1, env=spares)
+    manage("ours", "spare_schemas", "--drop", version=1, env=spares)
     task("ours", "fill", str(small), version=1)
     noop = [manage("ours", "migrate_schemas", "--format", "plain", "--jobs", str(jobs), version=1) for _ in range(2)]
     result[f"noop_{small}"] = {"seconds": min(r["seconds"] for r in noop), "peak_rss_mib": noop[0]["peak_rss_mib"]}
@@ -136,6 +142,9 @@ def main() -> None:
         ratios["create_vs_djt_cloning"] = round(
             djt["create_tenant_cloning_median_ms"] / ours["create_tenant_median_ms"], 1
         )
+        ratios["create_with_spares_vs_djt_cloning"] = round(
+            djt["create_tenant_cloning_median_ms"] / ours["create_tenant_spare_median_ms"], 1
+        )
         for key in (f"noop_{small}", f"addfield_{small}"):
             ratios[key] = round(djt[key]["seconds"] / ours[key]["seconds"], 1)
         per_tenant = djt[f"noop_{small}"]["seconds"] / small
@@ -153,7 +162,8 @@ def main() -> None:
         "targets": {
             f"noop_{large}_under_5s": ours[f"noop_{large}"]["seconds"] < 5,
             f"addfield_{large}_under_10s": ours[f"addfield_{large}"]["seconds"] < 10,
-            "create_median_under_50ms": ours["create_tenant_median_ms"] < 50,
+            "create_median_under_50ms_with_spares": ours["create_tenant_spare_median_ms"] < 50,
+            "create_median_under_50ms_cloning": ours["create_tenant_median_ms"] < 50,
             "memory_flat_within_10pct": abs(memory_growth) <= 0.10,
         },
     }

@@ -56,6 +56,9 @@ TENANT_APPS = [
 ]
 if HAS_MIGRATIONS:
     SHARED_APPS.append("pg_tenants.migrations")
+    # Two ready-made copies of the template: a sign-up renames one (no DDL while
+    # the visitor waits), and a background thread makes a new one afterwards.
+    TENANT_SPARE_SCHEMAS = 2
 if HAS_ADMIN:
     # Before django.contrib.admin, so its header template (the switcher) wins.
     SHARED_APPS.insert(0, "pg_tenants.admin")

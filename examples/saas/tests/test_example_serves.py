@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -17,7 +18,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import pytest
 
@@ -63,10 +64,33 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _get(port: int, host: str, path: str) -> tuple[int, dict[str, str], str]:
+def _count(url: str, sql: str) -> int:
+    """One number from the example's database, with whichever driver is installed."""
+    try:
+        import psycopg
+    except ImportError:
+        import psycopg2
+
+        conn = psycopg2.connect(url)
+        try:
+            cursor = conn.cursor()
+            cursor.execute(sql)
+            return int(cursor.fetchone()[0])
+        finally:
+            conn.close()
+    with psycopg.connect(url) as connection:
+        row = connection.execute(sql).fetchone()  # type: ignore[arg-type]
+        assert row is not None
+        return int(row[0])
+
+
+def _get(
+    port: int, host: str, path: str, *, body: str | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], str]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
-        connection.request("GET", path, headers={"Host": f"{host}:{port}"})
+        method = "GET" if body is None else "POST"
+        connection.request(method, path, body=body, headers={"Host": f"{host}:{port}", **(headers or {})})
         response = connection.getresponse()
         return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read().decode()
     finally:
@@ -171,3 +195,46 @@ def test_path_resolver_serves_tenants_under_a_prefix(serve) -> None:
     assert status == 200 and "Log in to Acme Corporation" in body
     status, _, body = _get(port, "localhost", "/admin/login/")
     assert status == 200 and 'name="username"' in body
+
+
+SPARES_SQL = "SELECT count(*) FROM pg_namespace WHERE obj_description(oid, 'pg_namespace') = 'pg_tenants spare schema'"
+
+
+def test_sign_up_creates_a_working_tenant_from_a_spare_schema(serve, example_database_url: str) -> None:
+    example = serve()
+    port = example.port
+    assert _count(example_database_url, SPARES_SQL) == 2  # serve.py's migrate_schemas made them
+
+    status, headers, body = _get(port, "localhost", "/signup/")
+    assert status == 200
+    cookie = headers["set-cookie"].split(";", 1)[0]
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body)
+    assert token is not None
+    form = urlencode(
+        {
+            "csrfmiddlewaretoken": token.group(1),
+            "name": "Initech",
+            "slug": "initech",
+            "username": "peter",
+            "email": "peter@initech.example",
+            "password": "tps-report-cover-2",
+        }
+    )
+    status, headers, body = _get(
+        port,
+        "localhost",
+        "/signup/",
+        body=form,
+        headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert status == 302, body
+    assert headers["location"] == f"http://initech.localhost:{port}/login/?welcome=1"
+    status, _, body = _get(port, "initech.localhost", "/login/?welcome=1")
+    assert status == 200 and "Log in to Initech" in body
+
+    # the sign-up took a spare; the server's background refill makes a new one
+    deadline = time.monotonic() + 30
+    while _count(example_database_url, SPARES_SQL) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _count(example_database_url, SPARES_SQL) == 2
+    assert _count(example_database_url, "SELECT count(*) FROM pg_namespace WHERE nspname = 'initech'") == 1

@@ -42,7 +42,7 @@ def clone_schema(source: str, target: str, *, using: str = DEFAULT_DB_ALIAS, wit
     if not functions_installed(using):
         return None
     public = quote_identifier(tenant_settings.PUBLIC_SCHEMA_NAME)
-    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+    with transaction.atomic(using=using, savepoint=False), connections[using].cursor() as cursor:
         cursor.execute(f"SELECT {public}.pg_tenants_clone_schema(%s, %s, %s)", [source, target, with_data])
         row = cursor.fetchone()
     if row is None or row[0] is None:
@@ -66,7 +66,9 @@ def provision_schema(schema_name: str, using: str = DEFAULT_DB_ALIAS, **kwargs: 
 
     validate_schema_name(schema_name)
     snapshot = load_graph()
-    with transaction.atomic(using=using):
+    # No savepoint: a failure here must undo the caller's transaction (the tenant row) anyway,
+    # and a sign-up saves two round trips.
+    with transaction.atomic(using=using, savepoint=False):
         cloned: set[Key] | None = None
         if migration_settings.TENANT_USE_TEMPLATE and migration_settings.TENANT_SPARE_SCHEMAS > 0:
             cloned = claim_spare(schema_name, using=using)

@@ -77,7 +77,7 @@ def claim_spare(schema_name: str, using: str = DEFAULT_DB_ALIAS) -> set[Key] | N
     function = _claim_function(using)
     if function is None:
         return None
-    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+    with transaction.atomic(using=using, savepoint=False), connections[using].cursor() as cursor:
         cursor.execute(f"SELECT {function}(%s, %s)", [spare_prefix(), schema_name])
         row = cursor.fetchone()
     if row is None or row[0] is None:
