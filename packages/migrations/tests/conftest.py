@@ -17,6 +17,7 @@ V1 = {"pgt_widgets": "packages.migrations.tests.pgt_widgets.migrations_v1"}
 V2 = {"pgt_widgets": "packages.migrations.tests.pgt_widgets.migrations"}
 V3 = {"pgt_widgets": "packages.migrations.tests.pgt_widgets.migrations_v3"}
 V4 = {"pgt_widgets": "packages.migrations.tests.pgt_widgets.migrations_v4"}
+V5 = {"pgt_widgets": "packages.migrations.tests.pgt_widgets.migrations_v5"}
 
 
 def user_schemas() -> set[str]:

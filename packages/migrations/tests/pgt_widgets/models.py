@@ -20,7 +20,7 @@ class Gadget(models.Model):
 
 
 class Tag(models.Model):
-    """Created by ``migrations_v3`` only (the replay tests); no other test touches it."""
+    """Created by ``migrations_v3`` on (replay tests), renamed ``Label`` by ``migrations_v5``; no other test uses it."""
 
     label = models.CharField(max_length=40, unique=True)
     widget = models.ForeignKey(Widget, on_delete=models.CASCADE)

@@ -131,3 +131,36 @@ def executor_for(
     executor.recorder = MigrationRecorder(connection)
     executor.progress_callback = progress_callback
     return executor
+
+
+def schema_plan(
+    plan: list[tuple[Migration, bool]], executor: MigrationExecutor | None = None
+) -> list[tuple[Migration, bool]]:
+    """``plan`` with one schema's own copies of its migrations, to send to ``pre_migrate`` receivers.
+
+    Receivers may change the migrations of the plan they are sent: Django's
+    contenttypes app inserts a ``RenameContentType`` after every ``RenameModel``.
+    Under ``migrate`` the migrations are loaded for that one run; here the graph
+    is shared by every schema and thread of the run (and, when provisioning, by
+    later runs), so such a change would pile up, one more operation per schema,
+    in a list another thread may be iterating. Each copy has its own
+    ``operations`` list; the copies compare equal to the originals.
+
+    With ``executor`` (one schema's, from :func:`executor_for`), its loader is
+    given a graph whose nodes are the copies, so what the receivers added is
+    applied in that schema, and only there. Compute the pre-plan state first:
+    :meth:`MigrationGraphSnapshot.pre_state` only serves executors on the shared graph.
+    """
+    copies: dict[Key, Migration] = {}
+    owned: list[tuple[Migration, bool]] = []
+    for migration, backwards in plan:
+        mine = copy.copy(migration)
+        # an instance attribute since Migration.__init__ (the stubs declare a class variable)
+        mine.operations = list(migration.operations)  # type: ignore[misc]
+        copies[(migration.app_label, migration.name)] = mine
+        owned.append((mine, backwards))
+    if executor is not None:
+        graph = copy.copy(executor.loader.graph)
+        graph.nodes = {**graph.nodes, **copies}
+        executor.loader.graph = graph
+    return owned

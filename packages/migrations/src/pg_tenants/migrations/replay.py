@@ -28,7 +28,8 @@ says why not otherwise, and the schemas then go through the executor):
 
 ``pre_migrate``, ``post_migrate`` (when :func:`.runner.needs_post_migrate`) and
 ``schema_migrated`` are sent per schema, with that schema active, as on the
-executor path.
+executor path; the plan's migrations in them are that schema's copies
+(:func:`.graph.schema_plan`).
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ from pg_tenants.core.signals import schema_migrated
 from pg_tenants.core.utils import get_tenant_model
 from pg_tenants.core.validation import quote_identifier
 
-from .graph import Key, MigrationGraphSnapshot, executor_for
+from .graph import Key, MigrationGraphSnapshot, executor_for, schema_plan
 
 # Exact classes only: a subclass may override database_forwards.
 _SCHEMA_OPERATIONS: frozenset[type[Any]] = frozenset(
@@ -230,9 +231,12 @@ def replay_batch(
     keys = replay.keys
     outcomes = {name: SchemaOutcome(name) for name in schema_names}
     started = time.monotonic()
+    # each schema's receivers get their own copies of the plan's migrations: the
+    # graph is shared (what they add is not replayed: the SQL is already written)
+    plans = {name: schema_plan(replay.plan) for name in schema_names}
     for name in schema_names:
         with schema_context(name):
-            emit_pre_migrate_signal(0, False, using, apps=replay.pre_state.apps, plan=replay.plan)
+            emit_pre_migrate_signal(0, False, using, apps=replay.pre_state.apps, plan=plans[name])
     public = quote_identifier(tenant_settings.PUBLIC_SCHEMA_NAME)
     try:
         with transaction.atomic(using=using), connection.cursor() as cursor:
@@ -259,7 +263,7 @@ def replay_batch(
                 schema_migrated.send(sender=get_tenant_model(), schema_name=name, migrations=list(outcome.migrations))
             if send_post_migrate and error is None:
                 with schema_context(name):
-                    emit_post_migrate(replay.post_state.clone(), replay.plan, using)
+                    emit_post_migrate(replay.post_state.clone(), plans[name], using)
         except Exception as exc:  # a receiver failing in one schema must not stop the others
             outcome.error = outcome.error or f"{type(exc).__name__}: {exc}".strip()
     return list(outcomes.values())

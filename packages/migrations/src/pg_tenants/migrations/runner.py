@@ -27,7 +27,7 @@ from pg_tenants.core.schema import create_schema, schema_exists
 from pg_tenants.core.signals import schema_migrated
 from pg_tenants.core.utils import get_tenant_model
 
-from .graph import Key, MigrationGraphSnapshot, executor_for, recorded_migrations
+from .graph import Key, MigrationGraphSnapshot, executor_for, recorded_migrations, schema_plan
 
 T = TypeVar("T")
 I = TypeVar("I")  # noqa: E741
@@ -125,6 +125,8 @@ def _migrate_active_schema(
     state = snapshot.pre_state(executor) if executor.loader.graph is snapshot.loader.graph else None
     if state is None:
         state = executor._create_project_state(with_applied_migrations=True)  # type: ignore[attr-defined]
+    # receivers may add operations to the plan's migrations: this schema's copies, which its executor applies
+    plan = schema_plan(plan, executor)
     emit_pre_migrate_signal(0, False, using, apps=state.apps, plan=plan)
     try:
         post_state = executor.migrate(snapshot.targets, plan=plan, state=state, fake=fake, fake_initial=fake_initial)
