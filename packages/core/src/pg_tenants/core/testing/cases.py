@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextvars import Token
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.test import AsyncClient, Client, TestCase
@@ -42,7 +42,32 @@ def get_test_tenant(schema_name: str = "test_tenant", using: str = DEFAULT_DB_AL
     return existing
 
 
-class TenantClient(Client):
+class _TenantAddressing:
+    """What both tenant clients share: the tenant's address from the resolver, its path prefix and scheme."""
+
+    tenant: TenantModel
+    _prefix: str
+    _secure: bool
+
+    def _address(self, tenant: TenantModel) -> tuple[SplitResult, dict[str, str]]:
+        """Remember ``tenant``'s prefix and scheme; return its root URL's parts and the resolver's extra headers."""
+        resolver = get_resolver()
+        parts = urlsplit(resolver.url_for(tenant, "/"))
+        self.tenant = tenant
+        self._prefix = parts.path.rstrip("/")
+        self._secure = parts.scheme == "https"
+        extra = getattr(resolver, "client_headers", None)
+        return parts, dict(extra(tenant)) if callable(extra) else {}
+
+    def generic(self, method: str, path: Any, *args: Any, **kwargs: Any) -> Any:
+        if self._prefix and not path.startswith(self._prefix + "/") and path.startswith("/"):
+            path = self._prefix + path
+        if self._secure and len(args) < 3:  # Client.get/post pass secure=False by keyword
+            kwargs["secure"] = True
+        return super().generic(method, path, *args, **kwargs)  # type: ignore[misc]
+
+
+class TenantClient(_TenantAddressing, Client):
     """A test client whose requests reach ``tenant`` through the configured resolver.
 
     The host and path prefix come from the resolver's ``url_for(tenant)``, so
@@ -51,30 +76,17 @@ class TenantClient(Client):
     """
 
     def __init__(self, tenant: TenantModel, **defaults: Any) -> None:
-        resolver = get_resolver()
-        parts = urlsplit(resolver.url_for(tenant, "/"))
-        self.tenant = tenant
-        self._prefix = parts.path.rstrip("/")
-        self._secure = parts.scheme == "https"
+        parts, headers = self._address(tenant)
         if parts.hostname:
             defaults.setdefault("SERVER_NAME", parts.hostname)
             defaults.setdefault("HTTP_HOST", parts.netloc)
         if parts.port:
             defaults.setdefault("SERVER_PORT", str(parts.port))
-        extra = getattr(resolver, "client_headers", None)
-        if callable(extra):
-            defaults.update(extra(tenant))
+        defaults.update(headers)
         super().__init__(**defaults)
 
-    def generic(self, method: str, path: Any, *args: Any, **kwargs: Any) -> Any:
-        if self._prefix and not path.startswith(self._prefix + "/") and path.startswith("/"):
-            path = self._prefix + path
-        if self._secure and len(args) < 3:  # Client.get/post pass secure=False by keyword
-            kwargs["secure"] = True
-        return super().generic(method, path, *args, **kwargs)
 
-
-class AsyncTenantClient(AsyncClient):
+class AsyncTenantClient(_TenantAddressing, AsyncClient):
     """The ``AsyncClient`` counterpart of :class:`TenantClient`.
 
     Django's ``AsyncClient`` always sends ``Host: testserver`` and appends any
@@ -82,22 +94,9 @@ class AsyncTenantClient(AsyncClient):
     """
 
     def __init__(self, tenant: TenantModel, **defaults: Any) -> None:
-        resolver = get_resolver()
-        parts = urlsplit(resolver.url_for(tenant, "/"))
-        self.tenant = tenant
-        self._prefix = parts.path.rstrip("/")
+        parts, headers = self._address(tenant)
         self._host = parts.netloc or "testserver"
-        self._secure = parts.scheme == "https"
-        extra = getattr(resolver, "client_headers", None)
-        headers = dict(extra(tenant)) if callable(extra) else {}
         super().__init__(headers=headers or None, **defaults)
-
-    def generic(self, method: str, path: Any, *args: Any, **kwargs: Any) -> Any:
-        if self._prefix and not path.startswith(self._prefix + "/") and path.startswith("/"):
-            path = self._prefix + path
-        if self._secure and len(args) < 3:
-            kwargs["secure"] = True
-        return super().generic(method, path, *args, **kwargs)
 
     def request(self, **scope: Any) -> Any:
         headers = [(k, v) for k, v in scope.get("headers", []) if k != b"host"]
