@@ -17,7 +17,8 @@ What "known" means is the whole game:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib import import_module
 from typing import Any
 
@@ -222,26 +223,28 @@ class DatabaseWrapper(_base.DatabaseWrapper):  # type: ignore[name-defined]
             if self._search_path_tentative or self._transaction_mode:
                 self._forget_search_path()
 
-    def _savepoint(self, sid: str) -> Any:
+    @contextmanager
+    def _controlling_transaction(self) -> Iterator[None]:
+        """Statements sent inside are transaction control (SAVEPOINT & co.): no search-path check."""
         self._transaction_control = True
         try:
-            return super()._savepoint(sid)
+            yield
         finally:
             self._transaction_control = False
+
+    def _savepoint(self, sid: str) -> Any:
+        with self._controlling_transaction():
+            return super()._savepoint(sid)
 
     def _savepoint_commit(self, sid: str) -> Any:
-        self._transaction_control = True
-        try:
+        with self._controlling_transaction():
             return super()._savepoint_commit(sid)
-        finally:
-            self._transaction_control = False
 
     def _savepoint_rollback(self, sid: str) -> Any:
-        self._transaction_control = True
         try:
-            return super()._savepoint_rollback(sid)
+            with self._controlling_transaction():
+                return super()._savepoint_rollback(sid)
         finally:
-            self._transaction_control = False
             if self._search_path_tentative:
                 self._forget_search_path()
 
