@@ -7,7 +7,7 @@ tenants, then alternates between them on keep-alive connections from several
 threads. Every answer is checked: a tenant's notes page holds its own notes
 and never the other tenant's, and a session cookie of one tenant presented to
 the other is worth nothing (sessions live in the tenant's schema). Each server
-gets its share of ``REQUESTS`` (20,000 in all), bounded by ``TIME_LIMIT`` seconds,
+gets its share of ``REQUESTS`` (20,000 in all); ``HANG_LIMIT`` only stops a server that hangs,
 and may hold only as many database connections as its threads or pools need.
 The server's output (Django logs errors to stderr here) is kept, and the first
 traceback in it is part of any failure message.
@@ -40,7 +40,9 @@ EXAMPLE = REPO / "examples" / "saas"
 #: gets fewer to keep the whole soak near two minutes on two cores.
 REQUESTS = {"gunicorn-threads": 14_000, "uvicorn-asgi": 6_000}
 THREADS = 8
-TIME_LIMIT = 150.0
+#: Not a speed target (speed lives in bench/): a soak that has not finished by then has hung.
+#: About 80 requests/s per server on a 2-core machine make the soak 2-4 minutes.
+HANG_LIMIT = 900.0
 #: What each demo tenant's notes page must show, and the user to log in as (load_demo's data).
 TENANTS = {
     "acme": {"user": "alice", "notes": ["Order more rocket skates", "Quarterly anvil review"]},
@@ -294,7 +296,7 @@ def soak(port: int, requests: int) -> dict[str, object]:
     counts = {"ok": 0, "leaks": 0, "errors": 0, "foreign_session_refused": 0}
     samples: list[str] = []
     remaining = [requests]
-    stop_at = time.monotonic() + TIME_LIMIT
+    stop_at = time.monotonic() + HANG_LIMIT
     others = {"acme": "globex", "globex": "acme"}
 
     def record(kind: str, detail: str = "") -> None:
@@ -348,7 +350,7 @@ def soak(port: int, requests: int) -> dict[str, object]:
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(TIME_LIMIT + 60)
+        thread.join(HANG_LIMIT + 60)
     return {**counts, "seconds": round(time.monotonic() - started, 1), "samples": samples}
 
 
@@ -417,4 +419,4 @@ def test_example_served_under_load_never_shows_another_tenants_data(example_db, 
         f"{connections.peak} connections at once (at most {max_connections} expected): they leak, and PostgreSQL "
         f"will refuse new ones under a longer load\n{server_output(running.log)}"
     )
-    assert result["ok"] + result["foreign_session_refused"] == REQUESTS[server], f"{result} within {TIME_LIMIT} s"
+    assert result["ok"] + result["foreign_session_refused"] == REQUESTS[server], f"{result} within {HANG_LIMIT} s"
