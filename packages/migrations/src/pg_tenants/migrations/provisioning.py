@@ -26,7 +26,7 @@ from pg_tenants.core.validation import quote_identifier, validate_schema_name
 
 from .conf import migration_settings
 from .graph import Key, load_graph
-from .runner import functions_installed, migrate_schema
+from .runner import _key, functions_installed, migrate_schema
 
 logger = logging.getLogger("pg_tenants.migrations")
 
@@ -42,16 +42,20 @@ def clone_schema(source: str, target: str, *, using: str = DEFAULT_DB_ALIAS, wit
     if not functions_installed(using):
         return None
     public = quote_identifier(tenant_settings.PUBLIC_SCHEMA_NAME)
+    return applied_by(f"SELECT {public}.pg_tenants_clone_schema(%s, %s, %s)", [source, target, with_data], using)
+
+
+def applied_by(sql: str, params: list[str | bool], using: str) -> set[Key] | None:
+    """Run ``sql`` (one of the functions that make a schema and return its ``app.name`` migrations) as keys.
+
+    ``None`` when the function made nothing (it returned NULL).
+    """
     with transaction.atomic(using=using, savepoint=False), connections[using].cursor() as cursor:
-        cursor.execute(f"SELECT {public}.pg_tenants_clone_schema(%s, %s, %s)", [source, target, with_data])
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None or row[0] is None:
         return None
-    applied: set[Key] = set()
-    for entry in row[0]:
-        app, _, name = entry.partition(".")
-        applied.add((app, name))
-    return applied
+    return {_key(entry) for entry in row[0]}
 
 
 def provision_schema(schema_name: str, using: str = DEFAULT_DB_ALIAS, **kwargs: object) -> None:

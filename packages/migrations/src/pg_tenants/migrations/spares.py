@@ -32,7 +32,7 @@ from pg_tenants.core.validation import quote_identifier, validate_schema_name
 
 from .conf import migration_settings
 from .graph import Key, MigrationGraphSnapshot
-from .provisioning import clone_schema
+from .provisioning import applied_by, clone_schema
 from .runner import schemas_behind
 from .sql import SPARE_COMMENT, SPARE_LOCK_CLASS
 
@@ -77,16 +77,9 @@ def claim_spare(schema_name: str, using: str = DEFAULT_DB_ALIAS) -> set[Key] | N
     function = _claim_function(using)
     if function is None:
         return None
-    with transaction.atomic(using=using, savepoint=False), connections[using].cursor() as cursor:
-        cursor.execute(f"SELECT {function}(%s, %s)", [spare_prefix(), schema_name])
-        row = cursor.fetchone()
-    if row is None or row[0] is None:
-        return None
-    applied: set[Key] = set()
-    for entry in row[0]:
-        app, _, name = entry.partition(".")
-        applied.add((app, name))
-    logger.info("Tenant schema %s made from a spare schema.", schema_name)
+    applied = applied_by(f"SELECT {function}(%s, %s)", [spare_prefix(), schema_name], using)
+    if applied is not None:
+        logger.info("Tenant schema %s made from a spare schema.", schema_name)
     return applied
 
 
