@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
 
 from pg_tenants.core.conf import tenant_settings
@@ -62,6 +63,5 @@ def check_migrations_settings(app_configs: Any = None, **kwargs: Any) -> list[Ch
 
 
 def settings_value(name: str) -> str:
-    from django.conf import settings
-
+    """How a setting's value appears in a check message."""
     return repr(getattr(settings, name, None))

@@ -66,7 +66,7 @@ def provision_schema(schema_name: str, using: str = DEFAULT_DB_ALIAS, **kwargs: 
     migration the copy lacks); otherwise creates the schema and runs every
     tenant migration. Called by the core when a new tenant is saved.
     """
-    from .spares import after_claim, claim_spare
+    from .spares import claim_spare, refill_after_commit
 
     validate_schema_name(schema_name)
     snapshot = load_graph()
@@ -74,11 +74,12 @@ def provision_schema(schema_name: str, using: str = DEFAULT_DB_ALIAS, **kwargs: 
     # and a sign-up saves two round trips.
     with transaction.atomic(using=using, savepoint=False):
         cloned: set[Key] | None = None
-        if migration_settings.TENANT_USE_TEMPLATE and migration_settings.TENANT_SPARE_SCHEMAS > 0:
-            cloned = claim_spare(schema_name, using=using)
-            after_claim(using)
-        if cloned is None and migration_settings.TENANT_USE_TEMPLATE:
-            cloned = clone_schema(tenant_settings.TENANT_TEMPLATE_SCHEMA_NAME, schema_name, using=using)
+        if migration_settings.TENANT_USE_TEMPLATE:
+            if migration_settings.TENANT_SPARE_SCHEMAS > 0:
+                cloned = claim_spare(schema_name, using=using)
+                refill_after_commit(using)  # also when none was left: the pool is empty
+            if cloned is None:
+                cloned = clone_schema(tenant_settings.TENANT_TEMPLATE_SCHEMA_NAME, schema_name, using=using)
         if cloned is None:
             logger.info("No template schema to clone; migrating %s from scratch.", schema_name)
             create_schema(schema_name, using)

@@ -26,6 +26,7 @@ from pg_tenants.core.conf import tenant_settings
 from pg_tenants.core.schema import create_schema, schema_exists
 from pg_tenants.core.signals import schema_migrated
 from pg_tenants.core.utils import get_tenant_model
+from pg_tenants.core.validation import quote_identifier
 
 from .graph import Key, MigrationGraphSnapshot, executor_for, recorded_migrations, schema_plan
 
@@ -254,16 +255,17 @@ def tenant_schema_names(using: str = DEFAULT_DB_ALIAS) -> list[str]:
     return list(names)
 
 
-def functions_installed(using: str = DEFAULT_DB_ALIAS) -> bool:
-    """Whether this app's SQL functions exist in the public schema."""
-    public = tenant_settings.PUBLIC_SCHEMA_NAME
+#: The functions every path that uses SQL functions needs (installed since this app's first migration).
+BASE_FUNCTIONS = ("pg_tenants_schemas_behind(text[], text[])", "pg_tenants_clone_schema(text, text, boolean)")
+
+
+def functions_installed(using: str = DEFAULT_DB_ALIAS, signatures: Iterable[str] = BASE_FUNCTIONS) -> bool:
+    """Whether this app's SQL functions with these signatures (default: the base ones) exist in the public schema."""
+    public = quote_identifier(tenant_settings.PUBLIC_SCHEMA_NAME)
     with connections[using].cursor() as cursor:
         cursor.execute(
-            "SELECT to_regprocedure(%s) IS NOT NULL AND to_regprocedure(%s) IS NOT NULL",
-            [
-                f'"{public}".pg_tenants_schemas_behind(text[], text[])',
-                f'"{public}".pg_tenants_clone_schema(text, text, boolean)',
-            ],
+            "SELECT bool_and(to_regprocedure(s) IS NOT NULL) FROM unnest(%s::text[]) AS s",
+            [[f"{public}.{signature}" for signature in signatures]],
         )
         row = cursor.fetchone()
     return bool(row and row[0])

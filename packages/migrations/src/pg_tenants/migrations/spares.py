@@ -33,7 +33,7 @@ from pg_tenants.core.validation import quote_identifier, validate_schema_name
 from .conf import migration_settings
 from .graph import Key, MigrationGraphSnapshot
 from .provisioning import applied_by, clone_schema
-from .runner import schemas_behind
+from .runner import functions_installed, schemas_behind
 from .sql import SPARE_COMMENT, SPARE_LOCK_CLASS
 
 logger = logging.getLogger("pg_tenants.migrations")
@@ -58,14 +58,6 @@ def spare_schema_names(using: str = DEFAULT_DB_ALIAS) -> list[str]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _claim_function(using: str) -> str | None:
-    public = quote_identifier(tenant_settings.PUBLIC_SCHEMA_NAME)
-    with connections[using].cursor() as cursor:
-        cursor.execute("SELECT to_regprocedure(%s) IS NOT NULL", [f"{public}.pg_tenants_claim_spare(text, text)"])
-        row = cursor.fetchone()
-    return f"{public}.pg_tenants_claim_spare" if row and row[0] else None
-
-
 def claim_spare(schema_name: str, using: str = DEFAULT_DB_ALIAS) -> set[Key] | None:
     """Rename a spare schema to ``schema_name``; return the migrations it has recorded.
 
@@ -74,10 +66,10 @@ def claim_spare(schema_name: str, using: str = DEFAULT_DB_ALIAS) -> set[Key] | N
     caller's transaction: if that rolls back, the spare is a spare again.
     """
     validate_schema_name(schema_name)
-    function = _claim_function(using)
-    if function is None:
+    if not functions_installed(using, ["pg_tenants_claim_spare(text, text)"]):
         return None
-    applied = applied_by(f"SELECT {function}(%s, %s)", [spare_prefix(), schema_name], using)
+    public = quote_identifier(tenant_settings.PUBLIC_SCHEMA_NAME)
+    applied = applied_by(f"SELECT {public}.pg_tenants_claim_spare(%s, %s)", [spare_prefix(), schema_name], using)
     if applied is not None:
         logger.info("Tenant schema %s made from a spare schema.", schema_name)
     return applied
@@ -185,7 +177,7 @@ def wait_for_refill(timeout: float | None = None) -> None:
         thread.join(timeout)
 
 
-def after_claim(using: str) -> None:
-    """What provisioning schedules for after the new tenant commits: refill by ``TENANT_SPARE_REFILL``."""
+def refill_after_commit(using: str) -> None:
+    """Provisioning with spares on: once the new tenant commits, refill the pool as ``TENANT_SPARE_REFILL`` says."""
     if migration_settings.TENANT_SPARE_REFILL == "thread":
         transaction.on_commit(lambda: refill_in_background(using), using=using)
