@@ -17,7 +17,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import pytest
@@ -29,8 +29,11 @@ REPO = Path(__file__).resolve().parents[3]
 START_TIMEOUT = 45.0
 
 
-def _execute(url: str, sql: str) -> None:
-    """Run one statement outside a transaction (CREATE/DROP DATABASE) with whichever driver is installed."""
+def _sql(url: str, sql: str) -> Any:
+    """Run one statement in autocommit (so CREATE/DROP DATABASE work) with whichever driver is installed.
+
+    Returns the first value of its first row, ``None`` for statements without rows.
+    """
     try:
         import psycopg
     except ImportError:
@@ -39,12 +42,15 @@ def _execute(url: str, sql: str) -> None:
         conn = psycopg2.connect(url)
         conn.autocommit = True
         try:
-            conn.cursor().execute(sql)
+            cursor = conn.cursor()
+            cursor.execute(sql)
+            return cursor.fetchone()[0] if cursor.description else None
         finally:
             conn.close()
-        return
     with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(sql)  # type: ignore[arg-type]
+        result = connection.execute(sql)  # type: ignore[arg-type]
+        row = result.fetchone() if result.description else None
+        return row[0] if row else None
 
 
 @pytest.fixture(scope="module")
@@ -52,10 +58,10 @@ def example_database_url() -> Iterator[str]:
     """A new, empty database for the example on the test server."""
     server = database_url()
     name = f"pg_tenants_example_{os.getpid()}"
-    _execute(server, f'DROP DATABASE IF EXISTS "{name}"')
-    _execute(server, f'CREATE DATABASE "{name}"')
+    _sql(server, f'DROP DATABASE IF EXISTS "{name}"')
+    _sql(server, f'CREATE DATABASE "{name}"')
     yield urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
-    _execute(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _sql(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _free_port() -> int:
@@ -65,23 +71,8 @@ def _free_port() -> int:
 
 
 def _count(url: str, sql: str) -> int:
-    """One number from the example's database, with whichever driver is installed."""
-    try:
-        import psycopg
-    except ImportError:
-        import psycopg2
-
-        conn = psycopg2.connect(url)
-        try:
-            cursor = conn.cursor()
-            cursor.execute(sql)
-            return int(cursor.fetchone()[0])
-        finally:
-            conn.close()
-    with psycopg.connect(url) as connection:
-        row = connection.execute(sql).fetchone()  # type: ignore[arg-type]
-        assert row is not None
-        return int(row[0])
+    """One number from the example's database."""
+    return int(_sql(url, sql))
 
 
 def _get(
