@@ -54,3 +54,22 @@ def fresh_schemas(transactional_db: Any) -> Iterator[None]:
         with connection.cursor() as cursor:
             for name in sorted(user_schemas() - before):
                 cursor.execute(f'DROP SCHEMA "{name}" CASCADE')
+
+
+def assert_widgets_work(tenant: Any, untouched: str) -> None:
+    """In ``tenant``'s schema: sequences, the trigger and FKs into its own tables and into public work,
+    and the seed widget's copy in schema ``untouched`` saw none of it."""
+    from packages.migrations.tests.pgt_widgets.models import Widget
+    from pg_tenants.core import tenant_context
+    from sandbox.catalog.models import Category
+
+    category = Category.objects.create(name="tools")
+    with tenant_context(tenant):
+        parent = Widget.objects.get()
+        child = Widget.objects.create(name="child", parent=parent, category=category)
+        assert child.pk == parent.pk + 1
+        child.refresh_from_db()
+        assert child.name == "CHILD"
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT count(*) FROM "{untouched}".pgt_widgets_widget')
+        assert cursor.fetchone()[0] == 1
