@@ -55,7 +55,7 @@ def rename_schema(tenant: TenantModel, new_name: str) -> None:
     using = router.db_for_write(type(tenant), instance=tenant)
     old = tenant.schema_name
     if apps.is_installed("pg_tenants.migrations"):
-        from pg_tenants.migrations.operations import rename_tenant
+        from pg_tenants.migrations.lifecycle import rename_tenant
 
         renamed = rename_tenant(old, new_name, using=using)
         tenant.schema_name = renamed.schema_name

@@ -26,6 +26,13 @@ from django.db.migrations.state import ProjectState
 
 Key = tuple[str, str]
 
+
+def parse_key(entry: str) -> Key:
+    """``"app.name"``, the form the SQL functions return migrations in, as a key."""
+    app, _, name = entry.partition(".")
+    return app, name
+
+
 _lock = threading.Lock()
 _graph_cache: dict[Any, MigrationGraphSnapshot] = {}
 

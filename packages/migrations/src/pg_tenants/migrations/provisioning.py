@@ -1,14 +1,11 @@
-"""Creating a tenant's schema: clone the template, or migrate from scratch.
+"""Creating a tenant's schema: take a spare, clone the template, or migrate from scratch.
 
 The core calls :func:`provision_schema` inside the transaction that saves the
-tenant row, so the clone (or the migrations) and the row commit or vanish
-together. Cloning is one round trip: ``pg_tenants_clone_schema(template, new)``,
-installed in the public schema by this app's migration, copies tables,
-sequences (with their values), defaults, constraints, indexes, foreign keys
-(re-pointed into the new schema, or kept on ``public`` for shared tables),
-views, functions, triggers and every row of the template, ``django_migrations``
-and content types included. Migrations newer than the template are then
-applied on top, so a template that is behind is still a good start.
+tenant row, so the schema (a renamed spare, a clone, or migrations run from
+scratch) and the row commit or vanish together. A clone (see :mod:`.cloning`)
+copies the template with its ``django_migrations`` rows; migrations newer than
+the template are then applied on top, so a template that is behind is still a
+good start.
 
 With ``TENANT_SPARE_SCHEMAS`` set, a ready-made copy of the template is
 renamed instead of cloning one (see :mod:`.spares`).
@@ -18,44 +15,19 @@ from __future__ import annotations
 
 import logging
 
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 
 from pg_tenants.core.conf import tenant_settings
 from pg_tenants.core.schema import create_schema
-from pg_tenants.core.validation import quote_identifier, validate_schema_name
+from pg_tenants.core.validation import validate_schema_name
 
+from .cloning import clone_schema
 from .conf import migration_settings
 from .graph import Key, load_graph
-from .runner import _key, functions_installed, migrate_schema
+from .runner import migrate_schema
+from .spares import claim_spare, refill_after_commit
 
 logger = logging.getLogger("pg_tenants.migrations")
-
-
-def clone_schema(source: str, target: str, *, using: str = DEFAULT_DB_ALIAS, with_data: bool = True) -> set[Key] | None:
-    """Create ``target`` as a copy of ``source``; return the migrations ``target`` has recorded.
-
-    Returns ``None`` (and creates nothing) when ``source`` does not exist or the
-    clone function is not installed. Raises if ``target`` exists.
-    """
-    validate_schema_name(source)
-    validate_schema_name(target)
-    if not functions_installed(using):
-        return None
-    public = quote_identifier(tenant_settings.PUBLIC_SCHEMA_NAME)
-    return applied_by(f"SELECT {public}.pg_tenants_clone_schema(%s, %s, %s)", [source, target, with_data], using)
-
-
-def applied_by(sql: str, params: list[str | bool], using: str) -> set[Key] | None:
-    """Run ``sql`` (one of the functions that make a schema and return its ``app.name`` migrations) as keys.
-
-    ``None`` when the function made nothing (it returned NULL).
-    """
-    with transaction.atomic(using=using, savepoint=False), connections[using].cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None or row[0] is None:
-        return None
-    return {_key(entry) for entry in row[0]}
 
 
 def provision_schema(schema_name: str, using: str = DEFAULT_DB_ALIAS, **kwargs: object) -> None:
@@ -66,8 +38,6 @@ def provision_schema(schema_name: str, using: str = DEFAULT_DB_ALIAS, **kwargs: 
     migration the copy lacks); otherwise creates the schema and runs every
     tenant migration. Called by the core when a new tenant is saved.
     """
-    from .spares import claim_spare, refill_after_commit
-
     validate_schema_name(schema_name)
     snapshot = load_graph()
     # No savepoint: a failure here must undo the caller's transaction (the tenant row) anyway,

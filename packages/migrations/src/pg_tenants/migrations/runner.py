@@ -28,7 +28,7 @@ from pg_tenants.core.signals import schema_migrated
 from pg_tenants.core.utils import get_tenant_model
 from pg_tenants.core.validation import quote_identifier
 
-from .graph import Key, MigrationGraphSnapshot, executor_for, recorded_migrations, schema_plan
+from .graph import Key, MigrationGraphSnapshot, executor_for, parse_key, recorded_migrations, schema_plan
 
 T = TypeVar("T")
 I = TypeVar("I")  # noqa: E741
@@ -325,10 +325,5 @@ def schemas_missing(
         )
         found: dict[str, frozenset[Key] | None] = {}
         for name, missing in cursor.fetchall():
-            found[name] = None if missing is None else frozenset(_key(entry) for entry in missing)
+            found[name] = None if missing is None else frozenset(parse_key(entry) for entry in missing)
     return [(name, found[name]) for name in schema_names if name in found]
-
-
-def _key(entry: str) -> Key:
-    app, _, name = entry.partition(".")
-    return app, name

@@ -30,9 +30,9 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from pg_tenants.core.conf import tenant_settings
 from pg_tenants.core.validation import quote_identifier, validate_schema_name
 
+from .cloning import applied_by, clone_schema
 from .conf import migration_settings
 from .graph import Key, MigrationGraphSnapshot
-from .provisioning import applied_by, clone_schema
 from .runner import functions_installed, schemas_behind
 from .sql import SPARE_COMMENT, SPARE_LOCK_CLASS
 

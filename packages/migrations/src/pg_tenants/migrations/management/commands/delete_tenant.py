@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS
 
-from pg_tenants.migrations.operations import TenantOperationError, delete_tenant, get_tenant
+from pg_tenants.migrations.lifecycle import TenantOperationError, delete_tenant, get_tenant
 
 
 class Command(BaseCommand):

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS
 
-from pg_tenants.migrations.operations import TenantOperationError, describe_validation_error, rename_tenant
+from pg_tenants.migrations.lifecycle import TenantOperationError, describe_validation_error, rename_tenant
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""Tenant operations behind the management commands, usable from code as well."""
+"""Tenant lifecycle: create, clone, rename and delete tenants (row and schema together); the commands call these."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pg_tenants.core.signals import schema_created
 from pg_tenants.core.utils import get_domain_model, get_tenant_model
 from pg_tenants.core.validation import quote_identifier, validate_schema_name
 
-from .provisioning import clone_schema
+from .cloning import clone_schema
 
 
 class TenantOperationError(Exception):
