@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from pg_tenants.core import tenant_context
 from pg_tenants.core.cache import tenant_cache
-from pg_tenants.core.testing import AsyncTenantClient
+from pg_tenants.core.testing import AsyncTenantClient, CaptureSearchPath
 from sandbox.notes.models import Note
 
 
@@ -40,9 +40,10 @@ def test_warm_persistent_connection_runs_only_the_views_statements(acme_globex):
         assert [q["sql"] for q in ctx.captured_queries] == [
             'SELECT "notes_note"."id", "notes_note"."title", "notes_note"."category_id" FROM "notes_note"'
         ]
-        with CaptureQueriesContext(connection) as ctx:
+        with CaptureQueriesContext(connection) as ctx, CaptureSearchPath(connection) as paths:
             client.get("/notes/", **host("globex"))
-        assert [q["sql"][:22] for q in ctx.captured_queries] == ['SET search_path = "glo', 'SELECT "notes_note"."i']
+        assert [q["sql"][:22] for q in ctx.captured_queries] == ['SELECT "notes_note"."i']
+        assert paths.schemas == ["globex"]
         with CaptureQueriesContext(connection) as ctx:
             client.get("/notes/", **host("globex"))
         assert len(ctx) == 1

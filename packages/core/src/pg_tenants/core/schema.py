@@ -11,15 +11,19 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils.module_loading import import_string
 
 from .conf import tenant_settings
-from .context import schema_context
+from .context import public_context, schema_context
 from .validation import quote_identifier, validate_schema_name
 
 Provisioner = Callable[..., None]
 
 
+# These statements name their schema, so they run in public: from inside the
+# context of a schema that does not exist yet, the backend would refuse them.
+
+
 def schema_exists(schema_name: str, using: str = DEFAULT_DB_ALIAS) -> bool:
     """Whether a schema of that name exists."""
-    with connections[using].cursor() as cursor:
+    with public_context(), connections[using].cursor() as cursor:
         cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = %s)", [schema_name])
         row = cursor.fetchone()
     return bool(row and row[0])
@@ -28,14 +32,14 @@ def schema_exists(schema_name: str, using: str = DEFAULT_DB_ALIAS) -> bool:
 def create_schema(schema_name: str, using: str = DEFAULT_DB_ALIAS) -> None:
     """``CREATE SCHEMA``; the name is validated first."""
     validate_schema_name(schema_name)
-    with connections[using].cursor() as cursor:
+    with public_context(), connections[using].cursor() as cursor:
         cursor.execute(f"CREATE SCHEMA {quote_identifier(schema_name)}")
 
 
 def drop_schema(schema_name: str, using: str = DEFAULT_DB_ALIAS) -> None:
     """``DROP SCHEMA ... CASCADE``; refuses the public schema and invalid names."""
     validate_schema_name(schema_name)
-    with connections[using].cursor() as cursor:
+    with public_context(), connections[using].cursor() as cursor:
         cursor.execute(f"DROP SCHEMA IF EXISTS {quote_identifier(schema_name)} CASCADE")
 
 

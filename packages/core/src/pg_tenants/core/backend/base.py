@@ -1,22 +1,16 @@
 """The tenant-aware ``DatabaseWrapper``.
 
-Before every statement the wrapper compares the schema the session is known to
-be in with the active one, and sends ``SET search_path`` only when they differ.
-What "known" means is the whole game:
-
-* a ``SET`` sent while a transaction is open is only trusted once the
-  transaction commits: a rollback, a savepoint rollback or a failed commit
-  forgets it, because PostgreSQL undoes it;
-* a new, closed or broken connection is unknown, so the next statement sets the
-  path again (a pooled connection may come back in another tenant's path);
-* in ``TENANT_SEARCH_PATH_MODE = "transaction"`` (PgBouncer transaction pooling)
-  nothing is trusted across transactions: the path is set with ``SET LOCAL``
-  inside every transaction.
+Every driver cursor it makes is a :class:`~.gate.GatedCursor`, so every
+statement passes the search-path gate (:mod:`.gate`), which sends the active
+schema's path only when the session is not on it already. This module wires
+the gate into the connection's life: a new or pooled connection, commit,
+rollback, savepoint rollback, close. It also keeps ``transaction.on_commit``
+callbacks in the schema that registered them.
 """
 
 from __future__ import annotations
 
-import time
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import import_module
@@ -24,55 +18,34 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
-from django.db.backends.utils import CursorWrapper
+from django.core.signals import setting_changed
 
 from pg_tenants.core.conf import tenant_settings
-from pg_tenants.core.context import get_active_schema, search_path_names
+from pg_tenants.core.context import _activate, _deactivate, get_active_schema, search_path_names
 
 from . import pooler
+from .gate import GatedCursor, SearchPath, SearchPathGate, recently_seen, search_path
 from .introspection import narrowed_introspection_class
 from .operations import tenant_operations_class
 
 _base = import_module(getattr(settings, "TENANT_BASE_BACKEND", "django.db.backends.postgresql") + ".base")
 
-
-class _SearchPathMixin:
-    """Make sure the search path is right before each statement a cursor sends."""
-
-    db: DatabaseWrapper
-
-    def _with_search_path(self, send: Callable[[], Any]) -> Any:
-        db = self.db
-        if db._transaction_control:  # SAVEPOINT & co. need no path
-            return send()
-        if db.search_path_needs_transaction():
-            with transaction.atomic(using=db.alias):
-                db.ensure_search_path()
-                return send()
-        db.ensure_search_path()
-        return send()
-
-    def execute(self, sql: Any, params: Any = None) -> Any:
-        return self._with_search_path(lambda: super(_SearchPathMixin, self).execute(sql, params))  # type: ignore[misc]
-
-    def executemany(self, sql: Any, param_list: Any) -> Any:
-        return self._with_search_path(
-            lambda: super(_SearchPathMixin, self).executemany(sql, param_list)  # type: ignore[misc]
-        )
-
-    def callproc(self, procname: Any, params: Any = None, kparams: Any = None) -> Any:
-        return self._with_search_path(
-            lambda: super(_SearchPathMixin, self).callproc(procname, params, kparams)  # type: ignore[misc]
-        )
+_paths: dict[str, SearchPath] = {}
 
 
-class TenantCursorWrapper(_SearchPathMixin, CursorWrapper):
-    """Cursor wrapper used when queries are not logged."""
+def _search_path_for(schema_name: str) -> SearchPath:
+    path = _paths.get(schema_name)
+    if path is None:
+        path = _paths[schema_name] = search_path(tuple(search_path_names(schema_name)))
+    return path
 
 
-class TenantCursorDebugWrapper(_SearchPathMixin, _base.CursorDebugWrapper):  # type: ignore[name-defined]
-    """Cursor wrapper used when queries are logged (``DEBUG``, ``assertNumQueries``)."""
+def _forget_paths(*, setting: str, **kwargs: Any) -> None:
+    if setting in {"PUBLIC_SCHEMA_NAME", "TENANT_EXTRA_SEARCH_PATHS"}:
+        _paths.clear()
+
+
+setting_changed.connect(_forget_paths, dispatch_uid="pg_tenants_backend_paths")
 
 
 class DatabaseWrapper(_base.DatabaseWrapper):  # type: ignore[name-defined]
@@ -83,104 +56,70 @@ class DatabaseWrapper(_base.DatabaseWrapper):  # type: ignore[name-defined]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # The SET statement the session is known to run under, or None if unknown.
-        self._search_path_sql: str | None = None
-        # True when that SET was sent inside a transaction that has not committed yet.
-        self._search_path_tentative = False
+        #: The search-path state of this connection (see :mod:`pg_tenants.core.backend.gate`).
+        self.search_path_gate = SearchPathGate(self)
         # Schema to narrow the path to while introspecting (see introspection.py).
         self._narrow_to: str | None = None
         # True while a SAVEPOINT statement is sent: it needs no search path, and
         # a SET sent inside an aborted transaction would fail and block the
         # ROLLBACK TO SAVEPOINT that recovers from it.
-        self._transaction_control = False
+        self.in_transaction_control = False
 
-    # -- the check before each statement ---------------------------------
-
-    def _wanted_sql(self) -> str:
-        active = get_active_schema()
-        if self._narrow_to is not None:
-            return 'SET search_path = "' + self._narrow_to + '"'
-        return active.search_path_sql
-
-    def search_path_needs_transaction(self) -> bool:
-        """In transaction mode, an autocommit statement is wrapped in its own transaction."""
-        return self._transaction_mode and self.connection.autocommit and not self.in_atomic_block
-
-    def ensure_search_path(self) -> None:
-        """Send ``SET search_path`` if the session is not known to be on the active schema."""
-        wanted = self._wanted_sql()
-        if self._transaction_mode:
-            self._ensure_local_search_path(wanted)
-            return
-        if wanted == self._search_path_sql:
-            return
-        in_transaction = not self.connection.autocommit
-        self._send(wanted)
-        self._search_path_sql = wanted
-        self._search_path_tentative = in_transaction
+    # -- what the gate asks ---------------------------------------------------------
 
     @property
-    def _transaction_mode(self) -> bool:
-        return tenant_settings.TENANT_SEARCH_PATH_MODE == "transaction"
+    def search_path_mode(self) -> str:
+        """``"session"`` or ``"transaction"``: this alias's ``TENANT_SEARCH_PATH_MODE``, else the setting."""
+        return str(self.settings_dict.get("TENANT_SEARCH_PATH_MODE") or tenant_settings.TENANT_SEARCH_PATH_MODE)
 
-    def _ensure_local_search_path(self, wanted: str) -> None:
-        # Behind a transaction pooler the session is never ours between
-        # transactions, so a session-level SET would leak into another client.
-        # SET LOCAL lasts until the end of the current transaction only.
-        local = wanted.replace("SET search_path", "SET LOCAL search_path", 1)
-        if self._search_path_sql == local and self._search_path_tentative:
-            return
-        self._send(local)
-        self._search_path_sql = local
-        self._search_path_tentative = True
+    def wanted_search_path(self) -> SearchPath:
+        """The path the next statement must run under."""
+        if self._narrow_to is not None:
+            return search_path((self._narrow_to,))
+        return _search_path_for(get_active_schema().schema_name)
 
-    def _send(self, sql: str) -> None:
-        start = time.monotonic()
-        try:
-            with self.connection.cursor() as cursor:
-                cursor.execute(sql)
-        except Exception:
-            self._search_path_sql = None
-            raise
-        if self.queries_logged:
-            self.queries_log.append({"sql": sql, "time": f"{time.monotonic() - start:.3f}"})
+    def ensure_search_path(self) -> None:
+        """Set the active path now if the session is not on it (the next statement would do it anyway)."""
+        self.ensure_connection()
+        self.search_path_gate.ensure()
 
-    # -- cursors -------------------------------------------------------------
+    # -- cursors -------------------------------------------------------------------------
 
-    def make_cursor(self, cursor: Any) -> CursorWrapper:
-        return TenantCursorWrapper(cursor, self)
+    def create_cursor(self, name: str | None = None) -> Any:
+        return GatedCursor(super().create_cursor(name), self, named=name is not None)
 
-    def make_debug_cursor(self, cursor: Any) -> CursorWrapper:
-        return TenantCursorDebugWrapper(cursor, self)
-
-    # -- what invalidates the known path -------------------------------------
+    # -- the connection's life -------------------------------------------------------------
 
     def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
-        self._search_path_sql = None
-        self._search_path_tentative = False
-        startup_sql = None
+        gate = self.search_path_gate
+        gate.disconnected()
+        transaction_mode = self.search_path_mode == "transaction"
+        startup: str | None = None
         if (
             tenant_settings.TENANT_SEARCH_PATH_ON_CONNECT
-            and not self._transaction_mode
+            and not transaction_mode
             and not self.settings_dict["OPTIONS"].get("pool")
-            and self._narrow_to is None
         ):
             # The first statement of a new connection almost always needs the
             # active path; sending it with the start-up packet saves a round trip.
-            active = get_active_schema()
-            names = ",".join(search_path_names(active.schema_name))
+            # A start-up option cannot check that the schema exists, so a tenant
+            # schema goes there only if a path to it was just set successfully;
+            # otherwise public goes there and the gate sets the tenant's path.
+            path = self.wanted_search_path()
+            if path.schema_name != tenant_settings.PUBLIC_SCHEMA_NAME and not recently_seen(path.schema_name):
+                path = _search_path_for(tenant_settings.PUBLIC_SCHEMA_NAME)
             conn_params = dict(conn_params)
             options = conn_params.get("options") or ""
-            conn_params["options"] = f"{options} -c search_path={names}".strip()
-            startup_sql = active.search_path_sql
+            conn_params["options"] = f"{options} -c search_path={path.value}".strip()
+            startup = path.value
         connection = super().get_new_connection(conn_params)
-        if not self._transaction_mode:
+        trust_report = False
+        if not transaction_mode:
             report = pooler.cached_report(conn_params)
             if report is None:
                 # Once per process and database: is a pooler in front of it?
-                expected = conn_params["options"].rsplit("search_path=", 1)[1] if startup_sql else None
                 try:
-                    report = pooler.check_connection(connection, conn_params, expected)
+                    report = pooler.check_connection(connection, conn_params, startup)
                 except BaseException:
                     connection.close()
                     raise
@@ -193,44 +132,39 @@ class DatabaseWrapper(_base.DatabaseWrapper):  # type: ignore[name-defined]
                     "(see the PgBouncer guide), or use pool_mode = session."
                 )
             if report.startup_option_ignored:
-                startup_sql = None
-        self._search_path_sql = startup_sql
+                startup = None
+            # Behind a pooler the reported value may come from another server connection.
+            trust_report = report.kind == "direct"
+        gate.connected(connection, confirmed=startup, trust_report=trust_report)
         return connection
 
     def close(self) -> None:
-        self._forget_search_path()
+        self.search_path_gate.disconnected()
         super().close()
-
-    def _forget_search_path(self) -> None:
-        self._search_path_sql = None
-        self._search_path_tentative = False
 
     def _commit(self) -> Any:
         try:
             result = super()._commit()
         except Exception:
-            self._forget_search_path()
+            self.search_path_gate.forget()
             raise
-        if self._transaction_mode:
-            self._forget_search_path()
-        self._search_path_tentative = False
+        self.search_path_gate.committed()
         return result
 
     def _rollback(self) -> Any:
         try:
             return super()._rollback()
         finally:
-            if self._search_path_tentative or self._transaction_mode:
-                self._forget_search_path()
+            self.search_path_gate.rolled_back()
 
     @contextmanager
     def _controlling_transaction(self) -> Iterator[None]:
         """Statements sent inside are transaction control (SAVEPOINT & co.): no search-path check."""
-        self._transaction_control = True
+        self.in_transaction_control = True
         try:
             yield
         finally:
-            self._transaction_control = False
+            self.in_transaction_control = False
 
     def _savepoint(self, sid: str) -> Any:
         with self._controlling_transaction():
@@ -245,11 +179,29 @@ class DatabaseWrapper(_base.DatabaseWrapper):  # type: ignore[name-defined]
             with self._controlling_transaction():
                 return super()._savepoint_rollback(sid)
         finally:
-            if self._search_path_tentative:
-                self._forget_search_path()
+            # A path set inside the savepoint is undone with it.
+            self.search_path_gate.rolled_back()
 
     def _set_autocommit(self, autocommit: bool) -> Any:
         result = super()._set_autocommit(autocommit)
-        if self._transaction_mode:
-            self._forget_search_path()
+        if self.search_path_mode == "transaction":
+            self.search_path_gate.committed()  # a SET LOCAL never outlives its transaction
         return result
+
+    # -- callbacks -------------------------------------------------------------------------
+
+    def on_commit(self, func: Callable[[], Any], robust: bool = False) -> None:
+        """Like Django's, but ``func`` runs in the schema that was active when it was registered."""
+        if not callable(func):
+            raise TypeError("on_commit()'s callback must be a callable.")
+        active = get_active_schema()
+
+        @functools.wraps(func)
+        def in_registering_schema() -> Any:
+            token = _activate(active)
+            try:
+                return func()
+            finally:
+                _deactivate(token)
+
+        super().on_commit(in_registering_schema, robust)

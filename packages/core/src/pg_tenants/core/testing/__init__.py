@@ -5,6 +5,8 @@
 * :class:`TenantClient` - a test client whose requests reach a given tenant.
 * pytest fixtures ``tenant`` and ``tenant_client`` (plugin ``pg_tenants``,
   loaded automatically when the package is installed).
+* :class:`CaptureSearchPath` - the search paths the backend set inside a block
+  (Django's query capture does not list them).
 * :func:`database_url` - ``DATABASE_URL``, or an embedded PostgreSQL started
   from a wheel when it is unset.
 """
@@ -14,9 +16,11 @@ from __future__ import annotations
 from typing import Any
 
 from .database import database_settings, database_url
+from .search_path import CaptureSearchPath
 
 __all__ = [
     "AsyncTenantClient",
+    "CaptureSearchPath",
     "TenantClient",
     "TenantTestCase",
     "database_settings",
