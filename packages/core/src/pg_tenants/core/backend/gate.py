@@ -46,7 +46,7 @@ from django.db import DatabaseError, NotSupportedError
 
 from pg_tenants.core.exceptions import SchemaNotFound
 
-from .statements import cannot_run_in_transaction, may_change_search_path
+from .statements import cannot_run_in_transaction, may_change_search_path, may_drop_schema
 
 if TYPE_CHECKING:
     from .base import DatabaseWrapper
@@ -204,6 +204,8 @@ class SearchPathGate:
 
     def observe(self, sql: Any) -> None:
         """After :meth:`ensure`, before ``sql`` is sent: forget the path if ``sql`` may change it."""
+        if sql and may_drop_schema(sql):
+            forget_schemas()  # new connections must check the schema again
         if self.server_reports and not self.transaction_mode:
             return  # the server will say
         if may_change_search_path(sql):
@@ -220,6 +222,10 @@ class SearchPathGate:
             if _sqlstate(exc.__cause__) == _INVALID_SCHEMA_NAME:
                 raise SchemaNotFound(path.schema_name) from exc
             raise
+        self.notify(path)
+
+    def notify(self, path: SearchPath) -> None:
+        """``path`` was just set (the statement that set it succeeded)."""
         remember_schema(path.schema_name)
         self.sets += 1
         for observer in self.observers:
@@ -356,6 +362,7 @@ class GatedCursor:
                     raise SchemaNotFound(self._db.wanted_search_path().schema_name) from exc
                 raise
             self._prefix_len = len(prefix)
+            self._db.search_path_gate.notify(self._db.wanted_search_path())
             if self._db.search_path_gate.psycopg3:
                 self._cursor.nextset()  # the prefix's result comes first
             return self._result(result)

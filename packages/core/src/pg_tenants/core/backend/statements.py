@@ -34,6 +34,10 @@ _NOT_IN_TRANSACTION = re.compile(
 )
 
 
+# DDL that makes a schema disappear under its name.
+_SCHEMA_GONE = re.compile(r"\b(?:drop|alter)\s+schema\b", re.IGNORECASE)
+
+
 def statement_text(sql: Any) -> str | None:
     """The text of ``sql`` when it is a plain string or bytes, else ``None`` (composed SQL objects)."""
     if isinstance(sql, str):
@@ -58,3 +62,9 @@ def cannot_run_in_transaction(sql: Any) -> bool:
     """Whether PostgreSQL refuses ``sql`` inside a transaction block (``VACUUM``, ``… CONCURRENTLY``)."""
     text = statement_text(sql)
     return text is not None and _NOT_IN_TRANSACTION.match(text) is not None
+
+
+def may_drop_schema(sql: Any) -> bool:
+    """Whether ``sql`` may drop or rename a schema (``DROP SCHEMA``, ``ALTER SCHEMA … RENAME``)."""
+    text = statement_text(sql)
+    return text is None or _SCHEMA_GONE.search(text) is not None
