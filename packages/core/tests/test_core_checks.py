@@ -177,9 +177,27 @@ def test_e016_not_found_view_missing():
     assert "TENANT_NOT_FOUND" in ids()["pg_tenants.E016"]
 
 
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+def test_e017_transaction_mode_with_server_side_cursors(settings):
+    settings.TENANT_SEARCH_PATH_MODE = "transaction"
+    assert "DISABLE_SERVER_SIDE_CURSORS" in ids()["pg_tenants.E017"]
+    settings.DATABASES = {**settings.DATABASES}
+    settings.DATABASES["default"] = {**settings.DATABASES["default"], "DISABLE_SERVER_SIDE_CURSORS": True}
+    assert "pg_tenants.E017" not in ids()
+
+
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+def test_e017_per_database_transaction_mode(settings):
+    settings.DATABASES = {**settings.DATABASES}
+    settings.DATABASES["default"] = {**settings.DATABASES["default"], "TENANT_SEARCH_PATH_MODE": "transaction"}
+    assert "'default'" in ids()["pg_tenants.E017"]
+
+
 @pytest.mark.parametrize(
     "check_id",
-    sorted({f"pg_tenants.E{n:03d}" for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14, 15, 16)} | {"pg_tenants.W001"}),
+    sorted(
+        {f"pg_tenants.E{n:03d}" for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14, 15, 16, 17)} | {"pg_tenants.W001"}
+    ),
 )
 def test_every_check_id_is_documented(check_id):
     from pathlib import Path

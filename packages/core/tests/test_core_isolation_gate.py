@@ -129,7 +129,7 @@ def db(server: Server, django_db_blocker: Any) -> Iterator[DatabaseWrapper]:
         reset = DatabaseWrapper(dict(server.settings), alias="gate_reset")
         with reset.cursor() as cursor:
             for schema in SCHEMAS:
-                cursor.execute(f"DELETE FROM \"{schema}\".t; INSERT INTO \"{schema}\".t VALUES ('{schema}')")
+                cursor.execute(f'DELETE FROM "{schema}".t; INSERT INTO "{schema}".t VALUES (\'{schema}\')')
         reset.close()
         try:
             yield wrapper
@@ -400,18 +400,18 @@ def test_transaction_mode_copy_and_executemany_run_in_the_active_schema(tx_db: D
 
 def test_transaction_mode_refuses_a_held_server_side_cursor(tx_db: DatabaseWrapper) -> None:
     db = tx_db
-    with schema_context("globex"), pytest.raises(NotSupportedError, match="DISABLE_SERVER_SIDE_CURSORS"):
-        with db.chunked_cursor() as cursor:
-            cursor.execute("SELECT name FROM t")
+    refused = pytest.raises(NotSupportedError, match="DISABLE_SERVER_SIDE_CURSORS")
+    with schema_context("globex"), refused, db.chunked_cursor() as cursor:
+        cursor.execute("SELECT name FROM t")
     with schema_context("globex"), transaction.atomic(using=db.alias), db.chunked_cursor() as cursor:
         cursor.execute("SELECT name FROM t")  # not held: lives and dies in this transaction
         assert [r[0] for r in cursor.fetchall()] == ["globex"]
 
 
 def test_transaction_mode_names_itself_for_statements_outside_a_transaction(tx_db: DatabaseWrapper) -> None:
-    with schema_context("globex"), pytest.raises(NotSupportedError, match="TENANT_SEARCH_PATH_MODE"):
-        with tx_db.cursor() as cursor:
-            cursor.execute("CREATE INDEX CONCURRENTLY t_name ON t (name)")
+    refused = pytest.raises(NotSupportedError, match="TENANT_SEARCH_PATH_MODE")
+    with schema_context("globex"), refused, tx_db.cursor() as cursor:
+        cursor.execute("CREATE INDEX CONCURRENTLY t_name ON t (name)")
 
 
 def test_transaction_mode_uses_the_wrapper_that_runs_the_statement(tx_db: DatabaseWrapper) -> None:

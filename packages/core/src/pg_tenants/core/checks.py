@@ -10,7 +10,7 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
@@ -242,6 +242,28 @@ def check_options(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
                 Error(
                     f"TENANT_NOT_FOUND {action!r} is neither '404', 'public' nor an importable view: {exc}",
                     id="pg_tenants.E016",
+                )
+            )
+    return errors
+
+
+@register(Tags.database, Tags.security)
+def check_transaction_mode_cursors(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E017: transaction pooling mode with server-side cursors left on."""
+    errors: list[CheckMessage] = []
+    for alias, config in settings.DATABASES.items():
+        if config.get("ENGINE") != BACKEND:
+            continue
+        mode = config.get("TENANT_SEARCH_PATH_MODE") or tenant_settings.TENANT_SEARCH_PATH_MODE
+        if mode == "transaction" and not config.get("DISABLE_SERVER_SIDE_CURSORS"):
+            errors.append(
+                Error(
+                    f'Database {alias!r} uses TENANT_SEARCH_PATH_MODE = "transaction" with server-side cursors '
+                    "enabled (DISABLE_SERVER_SIDE_CURSORS is not set): QuerySet.iterator() outside a transaction "
+                    "declares a cursor WITH HOLD that outlives its transaction, and through a transaction pooler "
+                    "another client can read from it.",
+                    hint=f'Set DATABASES[{alias!r}]["DISABLE_SERVER_SIDE_CURSORS"] = True.',
+                    id="pg_tenants.E017",
                 )
             )
     return errors

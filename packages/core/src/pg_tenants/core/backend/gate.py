@@ -263,7 +263,7 @@ class SearchPathGate:
                 "This statement cannot run inside a transaction, and with TENANT_SEARCH_PATH_MODE = "
                 '"transaction" django-pg-tenants can only set the search path inside one (a session-level '
                 "SET would follow the pooled server connection to other clients). Run it over a connection "
-                'that does not go through the transaction pooler (a DATABASES alias with TENANT_SEARCH_PATH_MODE '
+                "that does not go through the transaction pooler (a DATABASES alias with TENANT_SEARCH_PATH_MODE "
                 '"session" in its OPTIONS), with schema-qualified names.'
             )
 
@@ -338,7 +338,7 @@ class GatedCursor:
                 raise NotSupportedError(
                     "A server-side cursor outside a transaction is declared WITH HOLD and outlives it, which a "
                     'transaction pooler cannot keep: with TENANT_SEARCH_PATH_MODE = "transaction" set '
-                    'DISABLE_SERVER_SIDE_CURSORS = True on this database, or iterate inside transaction.atomic().'
+                    "DISABLE_SERVER_SIDE_CURSORS = True on this database, or iterate inside transaction.atomic()."
                 )
             return True
         gate.ensure()
