@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
 
@@ -37,6 +39,35 @@ def widgets_settings(migrations: dict[str, str] = V2, **extra: Any) -> override_
         MIGRATION_MODULES=migrations,
         **extra,
     )
+
+
+def migrate(*args: str, **options: Any) -> str:
+    """``migrate_schemas`` with plain output (unless ``format`` says otherwise); what it printed."""
+    out = io.StringIO()
+    options.setdefault("format", "plain")
+    call_command("migrate_schemas", *args, stdout=out, **options)
+    return out.getvalue()
+
+
+def make_tenants(count: int, prefix: str = "mt") -> list[str]:
+    """Tenants cloned from a template that has only the widgets app's first migration."""
+    from sandbox.customers.models import Client
+
+    with widgets_settings(migrations=V1):
+        migrate(verbosity=0)
+        names = [f"{prefix}_{n:03d}" for n in range(count)]
+        for name in names:
+            Client.objects.create(schema_name=name)
+    return names
+
+
+def recorded(schema: str, name: str = "0002_seed") -> int:
+    """How many times ``schema`` has recorded the widgets migration ``name``."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FROM \"{schema}\".django_migrations WHERE app = 'pgt_widgets' AND name = %s", [name]
+        )
+        return int(cursor.fetchone()[0])
 
 
 @pytest.fixture

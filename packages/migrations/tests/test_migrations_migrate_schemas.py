@@ -2,54 +2,27 @@
 
 from __future__ import annotations
 
-import io
 import json
 import threading
 import time
 
 import pytest
-from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, connections
 
 from pg_tenants.core.signals import schema_migrated
 from pg_tenants.migrations.lock import lock_holder_pid
-from sandbox.customers.models import Client
 
-from .conftest import V1, widgets_settings
+from .conftest import V1, make_tenants, migrate, recorded, widgets_settings
 from .pgt_widgets import switch
 
 pytestmark = pytest.mark.usefixtures("fresh_schemas")
-
-
-def migrate(*args: str, **options: object) -> str:
-    out = io.StringIO()
-    call_command("migrate_schemas", *args, stdout=out, format=options.pop("format", "plain"), **options)
-    return out.getvalue()
-
-
-def make_tenants(count: int, prefix: str = "mt") -> list[str]:
-    """Tenants cloned from a template that has only the widgets app's first migration."""
-    with widgets_settings(migrations=V1):
-        migrate(verbosity=0)
-        names = [f"{prefix}_{n:03d}" for n in range(count)]
-        for name in names:
-            Client.objects.create(schema_name=name)
-    return names
 
 
 def widget_names(schema: str) -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute(f'SELECT name FROM "{schema}".pgt_widgets_widget ORDER BY id')
         return [row[0] for row in cursor.fetchall()]
-
-
-def recorded(schema: str, name: str = "0002_seed") -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT count(*) FROM \"{schema}\".django_migrations WHERE app = 'pgt_widgets' AND name = %s", [name]
-        )
-        return int(cursor.fetchone()[0])
 
 
 def test_one_failing_tenant_of_fifty_does_not_stop_the_others():

@@ -8,13 +8,11 @@ handed to receivers as is would collect one more such operation per schema.
 
 from __future__ import annotations
 
-import io
 import threading
 from typing import Any
 
 import pytest
 from django.contrib.contenttypes.management import RenameContentType
-from django.core.management import call_command
 from django.db import connection, migrations
 from django.db.models.signals import pre_migrate
 
@@ -23,18 +21,12 @@ from pg_tenants.migrations.catalog import describe_schema
 from pg_tenants.migrations.graph import load_graph
 from sandbox.customers.models import Client
 
-from .conftest import V3, V4, V5, widgets_settings
+from .conftest import V3, V4, V5, migrate, widgets_settings
 
 pytestmark = pytest.mark.usefixtures("fresh_schemas")
 
 TEMPLATE = "_pg_tenants_template"
 RENAME = ("pgt_widgets", "0006_rename_tag")
-
-
-def migrate(*args: str, **options: object) -> str:
-    out = io.StringIO()
-    call_command("migrate_schemas", *args, stdout=out, format="plain", **options)
-    return out.getvalue()
 
 
 def widget_content_types(schema: str) -> dict[str, int]:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django.test import override_settings
@@ -14,18 +11,12 @@ from pg_tenants.core.signals import schema_migrated
 from pg_tenants.migrations.catalog import describe_schema
 from sandbox.customers.models import Client
 
-from .conftest import V1, V3, V4, widgets_settings
+from .conftest import V1, V3, V4, migrate, widgets_settings
 
 pytestmark = pytest.mark.usefixtures("fresh_schemas")
 
 TEMPLATE = "_pg_tenants_template"
 SHAPE, NOTE = ("pgt_widgets", "0003_shape"), ("pgt_widgets", "0004_note")
-
-
-def migrate(*args: str, **options: object) -> str:
-    out = io.StringIO()
-    call_command("migrate_schemas", *args, stdout=out, format="plain", **options)
-    return out.getvalue()
 
 
 def tenants_at_v2(count: int, prefix: str) -> list[str]:

@@ -10,9 +10,39 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import asdict, dataclass, field
 from typing import Any, TextIO
 
 from .runner import SchemaOutcome
+
+
+@dataclass(slots=True)
+class SchemaFailure:
+    """A schema a run could not migrate, and why."""
+
+    schema: str
+    error: str
+
+
+@dataclass(slots=True)
+class RunSummary:
+    """What a ``migrate_schemas`` run did: the last thing it reports, and what decides its exit status."""
+
+    #: The run only checked (``--check``); ``behind`` is then what it found.
+    check: bool = False
+    #: Schemas that had migrations applied.
+    migrated: int = 0
+    #: Schemas that had nothing to apply.
+    up_to_date: int = 0
+    #: Schemas that lacked some migration when the run looked.
+    behind: int = 0
+    failed: list[SchemaFailure] = field(default_factory=list)
+    #: Wall-clock time of the run, waiting for the lock included.
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data (``failed`` as ``{"schema", "error"}`` objects), as ``--format json`` prints it."""
+        return asdict(self)
 
 
 def _names(migrations: list[tuple[str, str]]) -> list[str]:
@@ -61,16 +91,16 @@ class Reporter:
                 for name in _names(outcome.migrations):
                     self._write(f"    {name}")
 
-    def summary(self, summary: dict[str, Any]) -> None:
-        """The run finished; ``summary`` is what ``--format json`` prints last."""
-        if not self.verbosity and not summary["failed"]:
+    def summary(self, summary: RunSummary) -> None:
+        """The run finished."""
+        if not self.verbosity and not summary.failed:
             return
         self._write(
-            f"Done in {summary['seconds']:.1f}s: {summary['migrated']} migrated, {summary['up_to_date']} up to date, "
-            f"{len(summary['failed'])} failed."
+            f"Done in {summary.seconds:.1f}s: {summary.migrated} migrated, {summary.up_to_date} up to date, "
+            f"{len(summary.failed)} failed."
         )
-        for failure in summary["failed"]:
-            self._write(f"  {failure['schema']}: {failure['error']}")
+        for failure in summary.failed:
+            self._write(f"  {failure.schema}: {failure.error}")
 
 
 class BarReporter(Reporter):
@@ -123,8 +153,8 @@ class JsonReporter(Reporter):
             seconds=round(outcome.seconds, 4),
         )
 
-    def summary(self, summary: dict[str, Any]) -> None:
-        self._event(event="summary", **summary)
+    def summary(self, summary: RunSummary) -> None:
+        self._event(event="summary", **summary.as_dict())
 
 
 def make_reporter(fmt: str, stream: TextIO, verbosity: int) -> Reporter:
