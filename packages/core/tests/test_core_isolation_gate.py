@@ -9,9 +9,10 @@ Every test runs on two kinds of server:
   backend must notice path changes itself. When no such server answers, the
   default server is used with its report ignored, so the same code path runs.
 
-Each scratch database holds a table ``t`` in ``acme``, ``globex`` and
-``public`` whose only row names its schema: a read tells where it ran, a
-write is found afterwards in the schema it landed in.
+Each scratch database holds tables ``who`` and ``t`` in ``acme``,
+``globex`` and ``public``, each starting with one row naming its schema: a
+read of ``who`` tells where it ran, a write to ``t`` is found afterwards in
+the schema it landed in.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from django.db import DatabaseError, Error, NotSupportedError, connections, transaction
 from django.db.transaction import TransactionManagementError
 from django.db.utils import ConnectionHandler
@@ -109,6 +113,8 @@ def server(request: pytest.FixtureRequest, django_db_setup: Any, django_db_block
                 cursor.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
                 cursor.execute(f'CREATE TABLE "{schema}".t (name text)')
                 cursor.execute(f"INSERT INTO \"{schema}\".t VALUES ('{schema}')")
+                cursor.execute(f'CREATE TABLE "{schema}".who (name text)')
+                cursor.execute(f"INSERT INTO \"{schema}\".who VALUES ('{schema}')")
         setup.close()
         try:
             yield Server(request.param, settings_dict, version, ignore)
@@ -126,11 +132,7 @@ def db(server: Server, django_db_blocker: Any) -> Iterator[DatabaseWrapper]:
     wrapper = wrapper_class(dict(server.settings), alias=alias)
     connections[alias] = wrapper
     with django_db_blocker.unblock():
-        reset = DatabaseWrapper(dict(server.settings), alias="gate_reset")
-        with reset.cursor() as cursor:
-            for schema in SCHEMAS:
-                cursor.execute(f'DELETE FROM "{schema}".t; INSERT INTO "{schema}".t VALUES (\'{schema}\')')
-        reset.close()
+        reset_rows(server)
         try:
             yield wrapper
         finally:
@@ -138,10 +140,19 @@ def db(server: Server, django_db_blocker: Any) -> Iterator[DatabaseWrapper]:
             del connections[alias]
 
 
+def reset_rows(server: Server) -> None:
+    """Every ``t`` back to its one row."""
+    reset = DatabaseWrapper(dict(server.settings), alias="gate_reset")
+    with reset.cursor() as cursor:
+        for schema in SCHEMAS:
+            cursor.execute(f'DELETE FROM "{schema}".t; INSERT INTO "{schema}".t VALUES (\'{schema}\')')
+    reset.close()
+
+
 def where(db: DatabaseWrapper) -> str:
-    """The schema a plain read of ``t`` runs in."""
+    """The schema a plain read runs in (the name in its ``who`` table)."""
     with db.cursor() as cursor:
-        cursor.execute("SELECT name FROM t")
+        cursor.execute("SELECT name FROM who")
         return str(cursor.fetchone()[0])
 
 
@@ -459,3 +470,173 @@ def test_threads_each_keep_their_schema(server: Server, django_db_blocker: Any) 
         for t in threads:
             t.join()
     assert errors == []
+
+
+# -- programs that mix all of the above ------------------------------------------------------------------
+
+TENANTS = ("acme", "globex", "public")
+RAW_CHANGES = [s for s in PATH_CHANGES.values() if s != "DISCARD ALL"]  # DISCARD ALL: autocommit only
+
+_leaf = st.one_of(
+    st.just(("read",)),
+    st.just(("write",)),
+    st.just(("copy",)),
+    st.just(("iterate",)),
+    st.just(("on_commit",)),
+    st.tuples(st.just("raw"), st.sampled_from(RAW_CHANGES)),
+    st.just(("set_local",)),
+)
+
+
+def _blocks(children: st.SearchStrategy[list[Any]]) -> st.SearchStrategy[Any]:
+    return st.one_of(
+        st.tuples(st.just("in"), st.sampled_from(TENANTS), children),
+        st.tuples(st.just("atomic"), st.booleans(), children),
+    )
+
+
+_program = st.lists(
+    st.one_of(
+        st.recursive(_leaf, lambda inner: _blocks(st.lists(inner, max_size=5)), max_leaves=12),
+        st.just(("kill",)),
+        st.just(("discard_all",)),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+class _RolledBack(Exception):
+    pass
+
+
+class Program:
+    """Runs a generated program and checks after every step where the server really ran it."""
+
+    def __init__(self, db: DatabaseWrapper) -> None:
+        self.db = db
+        self.schema = "public"
+        self.committed: dict[str, list[str]] = {s: [s] for s in TENANTS}
+        self.pending: list[list[tuple[str, str]]] = []  # writes per open atomic level
+        self.callbacks: list[list[tuple[str, Any]]] = []  # on_commit per open atomic level
+        self.ran: list[tuple[str, str]] = []  # (registered in, ran in)
+        self.counter = 0
+
+    def run(self, ops: list[Any]) -> None:
+        for op in ops:
+            getattr(self, "op_" + op[0])(*op[1:])
+
+    def _token(self) -> str:
+        self.counter += 1
+        return f"{self.schema}-{self.counter}"
+
+    def _written(self, token: str) -> None:
+        if self.pending:
+            self.pending[-1].append((self.schema, token))
+        else:
+            self.committed[self.schema].append(token)
+
+    def op_read(self) -> None:
+        assert where(self.db) == self.schema
+
+    def op_write(self) -> None:
+        token = self._token()
+        with self.db.cursor() as cursor:
+            cursor.execute("INSERT INTO t VALUES (%s)", [token])
+        self._written(token)
+
+    def op_copy(self) -> None:
+        token = self._token()
+        with self.db.cursor() as cursor:
+            if psycopg3(self.db):
+                with cursor.copy("COPY t (name) FROM STDIN") as copy:
+                    copy.write_row([token])
+            else:
+                cursor.copy_from(io.StringIO(token + "\n"), "t", columns=["name"])
+        self._written(token)
+
+    def op_iterate(self) -> None:
+        with self.db.chunked_cursor() as cursor:
+            cursor.execute("SELECT name FROM who")
+            assert [r[0] for r in cursor.fetchall()] == [self.schema]
+
+    def op_on_commit(self) -> None:
+        registered = self.schema
+        self.db.on_commit(lambda: self.ran.append((registered, where(self.db))))
+
+    def op_raw(self, statement: str) -> None:
+        with self.db.cursor() as cursor:
+            cursor.execute(statement)
+        self.op_read()
+
+    def op_set_local(self) -> None:
+        other = "globex" if self.schema != "globex" else "acme"
+        with self.db.cursor() as cursor:
+            cursor.execute(f"SET LOCAL search_path = {other}, public")
+        self.op_read()
+
+    def op_discard_all(self) -> None:
+        if self.pending:
+            return
+        with self.db.cursor() as cursor:
+            cursor.execute("DISCARD ALL")
+        self.op_read()
+
+    def op_kill(self) -> None:
+        if self.pending:
+            return
+        self.db.ensure_connection()
+        pid = self.db.connection.info.backend_pid
+        killer = DatabaseWrapper(dict(self.db.settings_dict), alias="gate_killer")
+        with killer.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+        killer.close()
+        with pytest.raises(DatabaseError):
+            where(self.db)
+        self.db.close_if_unusable_or_obsolete()  # what Django does at the end of the request
+        self.op_read()
+
+    def op_in(self, schema: str, body: list[Any]) -> None:
+        previous, self.schema = self.schema, schema
+        try:
+            with schema_context(schema):
+                self.run(body)
+        finally:
+            self.schema = previous
+
+    def op_atomic(self, commit: bool, body: list[Any]) -> None:
+        self.pending.append([])
+        self.callbacks.append([])
+        try:
+            with transaction.atomic(using=self.db.alias):
+                self.run(body)
+                if not commit:
+                    raise _RolledBack
+        except _RolledBack:
+            self.pending.pop()
+            return
+        writes = self.pending.pop()
+        if self.pending:
+            self.pending[-1].extend(writes)
+        else:
+            for schema, token in writes:
+                self.committed[schema].append(token)
+
+    def check_end(self) -> None:
+        assert all(registered == ran for registered, ran in self.ran), self.ran
+        for schema in TENANTS:
+            assert sorted(rows(self.db, schema)) == sorted(self.committed[schema]), schema
+
+
+@hsettings(
+    max_examples=int(os.environ.get("PG_TENANTS_PROGRAM_EXAMPLES", "60")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(program=_program)
+def test_generated_programs_never_run_in_the_wrong_schema(server: Server, db: DatabaseWrapper, program: Any) -> None:
+    reset_rows(server)
+    db.close()
+    runner = Program(db)
+    runner.run(program)
+    runner.check_end()
