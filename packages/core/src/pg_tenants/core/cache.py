@@ -6,6 +6,13 @@ generation number kept in Django's cache framework (``TENANT_CACHE_ALIAS``),
 which each process reads at most every ``TENANT_CACHE_SYNC_INTERVAL`` seconds.
 Every entry also expires after ``TENANT_CACHE_TTL`` seconds, a safety net for
 changes made behind Django's back.
+
+A look-up that raced an invalidation (it read the row, then a save committed
+and cleared the cache) answers with what it read but does not store it. A
+look-up also learns, in the same query, whether the tenant's schema exists: a
+tenant whose schema is missing is never stored and raises
+:class:`TenantSchemaMissing`. The async path (:meth:`TenantCache.aget`) runs no
+database or cache I/O in the event loop.
 """
 
 from __future__ import annotations
@@ -15,10 +22,13 @@ import time
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
+from asgiref.sync import sync_to_async
 from django.core.cache import caches
+from django.db.models import BooleanField, F, Func
 
 from .conf import tenant_settings
 from .context import public_context
+from .exceptions import SchemaNotFound
 from .utils import get_domain_model, get_tenant_model
 
 if TYPE_CHECKING:
@@ -27,6 +37,21 @@ if TYPE_CHECKING:
 
 GENERATION_KEY = "pg_tenants:tenant-cache-generation"
 _MISS = object()
+_SCHEMA_EXISTS = "_pg_tenants_schema_exists"
+
+
+class TenantSchemaMissing(SchemaNotFound):
+    """A tenant row was found, but its schema does not exist; ``tenant`` is the row."""
+
+    def __init__(self, tenant: TenantModel) -> None:
+        self.tenant = tenant
+        super().__init__(tenant.schema_name)
+
+
+class _SchemaExists(Func):
+    # A column of the same query, not a second round trip.
+    template = "EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %(expressions)s)"
+    output_field = BooleanField()
 
 
 class TenantCache:
@@ -36,6 +61,8 @@ class TenantCache:
         self._entries: OrderedDict[tuple[str, str], tuple[float, TenantModel | None]] = OrderedDict()
         self._lock = threading.Lock()
         self._generation: Any = None
+        #: Bumped by every clear(); a load stores its answer only if it is unchanged since before its query.
+        self._local_generation = 0
         self._next_sync = 0.0
         #: Number of database look-ups made; tests read it to prove a warm path costs none.
         self.misses = 0
@@ -43,8 +70,15 @@ class TenantCache:
     # -- reading ---------------------------------------------------------------
 
     def peek(self, lookup: str, value: str) -> Any:
-        """The cached answer, or the ``MISS`` sentinel (see :meth:`is_miss`). Runs no SQL."""
+        """The cached answer, or the ``MISS`` sentinel (see :meth:`is_miss`). Runs no SQL.
+
+        It may read the shared generation from ``TENANT_CACHE_ALIAS``, which is
+        I/O for some cache backends: async code uses :meth:`aget`.
+        """
         self._sync_generation()
+        return self._peek_local(lookup, value)
+
+    def _peek_local(self, lookup: str, value: str) -> Any:
         key = (lookup, value)
         entry = self._entries.get(key)
         if entry is None:
@@ -62,28 +96,57 @@ class TenantCache:
         return value is _MISS
 
     def get(self, lookup: str, value: str) -> TenantModel | None:
-        """The tenant for a look-up, from memory when warm, else from the database."""
+        """The tenant for a look-up, from memory when warm, else from the database.
+
+        Raises :class:`TenantSchemaMissing` when the tenant's schema does not exist.
+        """
         tenant = self.peek(lookup, value)
         if tenant is _MISS:
             return self.load(lookup, value)
         return tenant  # type: ignore[no-any-return]
 
+    async def aget(self, lookup: str, value: str) -> TenantModel | None:
+        """:meth:`get` for async code: answers from memory, or hops to a thread for any I/O.
+
+        One hop at most, and only when the shared generation is due to be read
+        or the answer is not in memory.
+        """
+        if not self._sync_due():
+            tenant = self._peek_local(lookup, value)
+            if tenant is not _MISS:
+                return tenant  # type: ignore[no-any-return]
+        return await sync_to_async(self.get)(lookup, value)
+
     def get_for_resolution(self, resolution: Resolution) -> TenantModel | None:
         """The tenant a resolver's :class:`~pg_tenants.core.resolvers.Resolution` names."""
         return self.get(resolution.lookup, resolution.value)
 
+    async def aget_for_resolution(self, resolution: Resolution) -> TenantModel | None:
+        """:meth:`get_for_resolution` for async code (see :meth:`aget`)."""
+        return await self.aget(resolution.lookup, resolution.value)
+
     def load(self, lookup: str, value: str) -> TenantModel | None:
-        """Look the tenant up in the database (in public) and remember the answer."""
+        """Look the tenant up in the database (in public) and remember the answer.
+
+        The answer is not remembered when the cache was cleared meanwhile (a
+        save committed while the row was being read), nor for a tenant whose
+        schema is missing (:class:`TenantSchemaMissing` is raised).
+        """
         self.misses += 1
-        tenant = self._query(lookup, value)
+        generation = self._local_generation
+        tenant, schema_exists = self._query(lookup, value)
+        if not schema_exists and tenant is not None:
+            raise TenantSchemaMissing(tenant)
         with self._lock:
-            self._entries[(lookup, value)] = (time.monotonic() + tenant_settings.TENANT_CACHE_TTL, tenant)
-            self._entries.move_to_end((lookup, value))
-            while len(self._entries) > tenant_settings.TENANT_CACHE_MAX_ENTRIES:
-                self._entries.popitem(last=False)
+            if generation == self._local_generation:
+                self._entries[(lookup, value)] = (time.monotonic() + tenant_settings.TENANT_CACHE_TTL, tenant)
+                self._entries.move_to_end((lookup, value))
+                while len(self._entries) > tenant_settings.TENANT_CACHE_MAX_ENTRIES:
+                    self._entries.popitem(last=False)
         return tenant
 
-    def _query(self, lookup: str, value: str) -> TenantModel | None:
+    def _query(self, lookup: str, value: str) -> tuple[TenantModel | None, bool]:
+        """The tenant (or ``None``) and whether its schema exists, in one query."""
         tenant_model = get_tenant_model()
         with public_context():
             if lookup == "domain":
@@ -91,23 +154,47 @@ class TenantCache:
                     get_domain_model()
                     ._default_manager.select_related("tenant")
                     .filter(domain=value, tenant__is_active=True)
+                    .annotate(**{_SCHEMA_EXISTS: _SchemaExists(F("tenant__schema_name"))})
                     .first()
                 )
-                return domain.tenant if domain is not None else None
+                if domain is None:
+                    return None, True
+                return domain.tenant, bool(domain.__dict__.pop(_SCHEMA_EXISTS))
             if lookup not in {"slug", "schema_name"}:
                 raise ValueError(f"Unknown tenant look-up {lookup!r}: use 'slug', 'domain' or 'schema_name'.")
-            tenant = tenant_model._default_manager.filter(**{lookup: value}, is_active=True).first()
-        if tenant is None and lookup == "schema_name" and value == tenant_settings.PUBLIC_SCHEMA_NAME:
+            tenant = (
+                tenant_model._default_manager.filter(**{lookup: value}, is_active=True)
+                .annotate(**{_SCHEMA_EXISTS: _SchemaExists(F("schema_name"))})
+                .first()
+            )
+        if tenant is not None:
+            return tenant, bool(tenant.__dict__.pop(_SCHEMA_EXISTS))
+        if lookup == "schema_name" and value == tenant_settings.PUBLIC_SCHEMA_NAME:
             # A project need not keep a row for the public tenant.
-            tenant = tenant_model(schema_name=value, slug="public")
-        return tenant
+            return tenant_model(schema_name=value, slug="public"), True
+        return None, True
 
     def tenant_for_schema(self, schema_name: str) -> TenantModel:
-        """The tenant owning ``schema_name``, or an unsaved instance when no row has it."""
-        tenant = self.get("schema_name", schema_name)
+        """The tenant owning ``schema_name``, or an unsaved instance when no row has it.
+
+        A tenant whose schema is missing is returned too (the backend refuses its queries).
+        """
+        try:
+            tenant = self.get("schema_name", schema_name)
+        except TenantSchemaMissing as exc:
+            return exc.tenant
         if tenant is None:
             tenant = get_tenant_model()(schema_name=schema_name)
         return tenant
+
+    def tenant_for_schema_in_memory(self, schema_name: str) -> TenantModel | None:
+        """:meth:`tenant_for_schema` from memory only (no I/O at all); ``None`` when not cached."""
+        tenant = self._peek_local("schema_name", schema_name)
+        if tenant is _MISS:
+            return None
+        if tenant is None:
+            tenant = get_tenant_model()(schema_name=schema_name)
+        return tenant  # type: ignore[no-any-return]
 
     # -- invalidation ------------------------------------------------------------
 
@@ -115,7 +202,14 @@ class TenantCache:
         """Forget every entry in this process (and read the shared generation again next time)."""
         with self._lock:
             self._entries.clear()
+            self._local_generation += 1
         self._next_sync = 0.0
+
+    def forget_schema(self, schema_name: str) -> None:
+        """Drop, in this process, every entry naming the tenant of ``schema_name`` (its schema went missing)."""
+        with self._lock:
+            for key in [k for k, (_, t) in self._entries.items() if t is not None and t.schema_name == schema_name]:
+                del self._entries[key]
 
     def invalidate(self) -> None:
         """Forget every entry here and tell other processes to do the same."""
@@ -131,14 +225,14 @@ class TenantCache:
             cache.set(GENERATION_KEY, generation, None)
         self._generation = generation
 
+    def _sync_due(self) -> bool:
+        return tenant_settings.TENANT_CACHE_ALIAS is not None and time.monotonic() >= self._next_sync
+
     def _sync_generation(self) -> None:
         alias = tenant_settings.TENANT_CACHE_ALIAS
-        if alias is None:
+        if alias is None or not self._sync_due():
             return
-        now = time.monotonic()
-        if now < self._next_sync:
-            return
-        self._next_sync = now + tenant_settings.TENANT_CACHE_SYNC_INTERVAL
+        self._next_sync = time.monotonic() + tenant_settings.TENANT_CACHE_SYNC_INTERVAL
         generation = caches[alias].get(GENERATION_KEY)
         if generation != self._generation:
             self.clear()

@@ -2,25 +2,34 @@
 
 Put it first in ``MIDDLEWARE``, before sessions and authentication, which read
 tenant tables.
+
+A tenant whose schema does not exist (never created, dropped, renamed) is never
+served: the request gets a 503 and an error is logged on ``pg_tenants.core``,
+whether the tenant cache found out while looking the tenant up or the backend
+refused the view's first query (:class:`~pg_tenants.core.exceptions.SchemaNotFound`).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
-from django.http import Http404, HttpRequest, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.urls import get_script_prefix, set_script_prefix
 from django.utils.module_loading import import_string
 
-from .cache import tenant_cache
+from .cache import TenantSchemaMissing, tenant_cache
 from .conf import tenant_settings
-from .context import ActiveSchema, _activate, _active, _deactivate, iter_in_context
+from .context import ActiveSchema, _activate, _deactivate, aiter_in_context, iter_in_context, run_in_context
+from .exceptions import SchemaNotFound
 from .resolvers import Resolution, get_resolver
 
 if TYPE_CHECKING:
     from .models import TenantModel
+
+logger = logging.getLogger("pg_tenants.core")
 
 
 class TenantNotFound(Http404):
@@ -31,7 +40,8 @@ class TenantMiddleware:
     """Resolve the tenant with ``TENANT_RESOLVER``, activate it, set ``request.tenant``.
 
     Sync and async capable. ``request.urlconf`` is set from the resolution, the
-    tenant's type (``TENANT_URLCONFS``) or ``PUBLIC_SCHEMA_URLCONF``.
+    tenant's type (``TENANT_URLCONFS``) or ``PUBLIC_SCHEMA_URLCONF``. A tenant
+    whose schema is missing gets a 503 (see the module's docstring).
     """
 
     sync_capable = True
@@ -47,7 +57,10 @@ class TenantMiddleware:
         if self.is_async:
             return self.__acall__(request)
         resolution = get_resolver().resolve(request)
-        tenant = tenant_cache.get_for_resolution(resolution) if resolution is not None else None
+        try:
+            tenant = tenant_cache.get_for_resolution(resolution) if resolution is not None else None
+        except TenantSchemaMissing as exc:
+            return self._schema_missing(exc.tenant, exc.schema_name)
         if tenant is None:
             tenant = self._fallback_tenant(resolution)
             if tenant is None:
@@ -59,11 +72,10 @@ class TenantMiddleware:
         resolution = get_resolver().resolve(request)
         tenant: TenantModel | None = None
         if resolution is not None:
-            cached = tenant_cache.peek(resolution.lookup, resolution.value)
-            if tenant_cache.is_miss(cached):
-                tenant = await sync_to_async(tenant_cache.load)(resolution.lookup, resolution.value)
-            else:
-                tenant = cached
+            try:
+                tenant = await tenant_cache.aget_for_resolution(resolution)
+            except TenantSchemaMissing as exc:
+                return self._schema_missing(exc.tenant, exc.schema_name)
         if tenant is None:
             tenant = await sync_to_async(self._fallback_tenant)(resolution)
             if tenant is None:
@@ -119,15 +131,41 @@ class TenantMiddleware:
 
     @staticmethod
     def _keep_streaming_in_tenant(response: Any, active: ActiveSchema) -> Any:
-        # A streaming body is produced after this middleware returns; keep its
-        # queries in the request's tenant rather than in whatever is active then.
+        # A streaming body is produced, and closed, after this middleware
+        # returns; keep its queries and its clean-up (a generator's finally:,
+        # run by response.close() when the client goes away early) in the
+        # request's tenant rather than in whatever is active then.
         if isinstance(response, HttpResponseBase) and getattr(response, "streaming", False):
+            closers = response._resource_closers  # type: ignore[attr-defined]
+            closers[:] = [run_in_context(active, closer) for closer in closers]
             content = response._iterator  # type: ignore[attr-defined]
             if getattr(response, "is_async", False):
-                response.streaming_content = _aiter_in_context(active, content)  # type: ignore[attr-defined]
+                response.streaming_content = aiter_in_context(active, content)  # type: ignore[attr-defined]
             else:
                 response.streaming_content = iter_in_context(active, iter(content))  # type: ignore[attr-defined]
         return response
+
+    # -- missing schemas ---------------------------------------------------------
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """A view stopped by the backend because the tenant's schema is missing gets the 503."""
+        if not isinstance(exception, SchemaNotFound):
+            return None
+        tenant = getattr(request, "tenant", None)
+        tenant_cache.forget_schema(exception.schema_name)
+        return self._schema_missing(tenant, exception.schema_name)
+
+    @staticmethod
+    def _schema_missing(tenant: TenantModel | None, schema_name: str) -> HttpResponse:
+        logger.error(
+            "Tenant %r not served (503): its schema %r does not exist. Create it (create_tenant) "
+            "or deactivate the tenant.",
+            str(tenant) if tenant is not None else schema_name,
+            schema_name,
+        )
+        return HttpResponse(
+            "This site is temporarily unavailable.", status=503, content_type="text/plain; charset=utf-8"
+        )
 
     @staticmethod
     def _urlconf_for(tenant: TenantModel, resolution: Resolution | None) -> str | None:
@@ -159,16 +197,3 @@ class TenantMiddleware:
         if resolution is None:
             raise TenantNotFound("No tenant matches this request.")
         raise TenantNotFound(f"No tenant matches {resolution.lookup} {resolution.value!r}.")
-
-
-async def _aiter_in_context(active: ActiveSchema, content: AsyncIterator[Any]) -> AsyncIterator[Any]:
-    iterator = aiter(content)
-    while True:
-        token = _active.set(active)
-        try:
-            item = await anext(iterator)
-        except StopAsyncIteration:
-            return
-        finally:
-            _active.reset(token)
-        yield item

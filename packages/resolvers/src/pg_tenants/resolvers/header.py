@@ -81,6 +81,39 @@ def meta_key(header: str) -> str:
     return "HTTP_" + header.upper().replace("-", "_")
 
 
+def header_value(request: HttpRequest, header: str) -> str | None:
+    """The value of ``header`` as the client's proxy sent it, or ``None``.
+
+    Under ASGI the raw header names are read (``request.scope["headers"]``):
+    a name that differs from ``header`` only by underscores in place of
+    hyphens (``X_Tenant`` for ``X-Tenant``), which ``request.META`` cannot
+    tell apart, is dropped and logged. Several headers of the name are joined
+    with commas, as Django does. Under WSGI the server built ``request.META``
+    and ``request.META`` is read.
+    """
+    scope = getattr(request, "scope", None)
+    raw_headers = scope.get("headers") if isinstance(scope, dict) else None
+    if raw_headers is None:
+        raw = request.META.get(meta_key(header))
+        return None if raw is None else str(raw)
+    wanted = header.lower()
+    values: list[str] = []
+    for raw_name, raw_value in raw_headers:
+        name = bytes(raw_name).decode("latin1").lower()
+        if name == wanted:
+            values.append(bytes(raw_value).decode("latin1"))
+        elif "_" in name and name.replace("_", "-") == wanted:
+            logger.warning(
+                "Ignored the header %r from %r: it would be read as %s, which a proxy that strips or sets only "
+                "%s lets clients choose.",
+                name,
+                request.META.get("REMOTE_ADDR"),
+                header,
+                header,
+            )
+    return ",".join(values) if values else None
+
+
 class HeaderResolver:
     """The tenant's slug from a request header, set by a reverse proxy you trust.
 
@@ -89,12 +122,22 @@ class HeaderResolver:
     anyone else it is ignored and logged (logger ``pg_tenants.resolvers``):
     an open header would let any visitor switch tenants. Header name:
     ``TENANT_HEADER_NAME`` (default ``X-Tenant``).
+
+    A header whose name has underscores where ``TENANT_HEADER_NAME`` has
+    hyphens (``X_Tenant``) is dropped, as nginx, gunicorn and Django's
+    ``runserver`` drop such headers, and a warning is logged; the request goes
+    on as if it had not been sent (the proxy's own ``X-Tenant``, if any,
+    still counts). Refusing the whole request with a 400 would add nothing: the
+    spoofed header never chooses the tenant either way. Under ASGI the resolver
+    reads the raw header names itself, so this holds on every Django version;
+    under WSGI the server builds ``request.META`` and must drop them (check
+    that yours does, or have the proxy strip them).
     """
 
     def resolve(self, request: HttpRequest) -> Resolution | None:
         """The slug in the header from a trusted client; ``None`` when absent or untrusted."""
         header = resolver_settings.TENANT_HEADER_NAME
-        raw = request.META.get(meta_key(header))
+        raw = header_value(request, header)
         if raw is None:
             return None
         value = str(raw).strip().lower()
