@@ -26,12 +26,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given
-from hypothesis import settings as hsettings
-from hypothesis import strategies as st
 from django.db import DatabaseError, Error, NotSupportedError, connections, transaction
 from django.db.transaction import TransactionManagementError
 from django.db.utils import ConnectionHandler
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from pg_tenants.core import schema_context
 from pg_tenants.core.backend.base import DatabaseWrapper
@@ -339,8 +339,8 @@ def test_a_missing_schema_is_refused_not_served_from_public(db: DatabaseWrapper)
 
 def test_a_dropped_schema_is_refused_on_the_next_connection(db: DatabaseWrapper) -> None:
     with db.cursor() as cursor:
-        cursor.execute('CREATE SCHEMA "doomed"; CREATE TABLE "doomed".t (name text)')
-        cursor.execute("INSERT INTO \"doomed\".t VALUES ('doomed')")
+        cursor.execute('CREATE SCHEMA "doomed"; CREATE TABLE "doomed".who (name text)')
+        cursor.execute("INSERT INTO \"doomed\".who VALUES ('doomed')")
     settle_on(db, "doomed")
     with db.cursor() as cursor:
         cursor.execute('DROP SCHEMA "doomed" CASCADE')
