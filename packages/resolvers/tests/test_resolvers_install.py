@@ -26,7 +26,11 @@ def find_uv() -> Path:
     return Path(found)
 
 
-UV = find_uv()
+@pytest.fixture(scope="module")
+def uv() -> Path:
+    """uv, looked for when a test needs it: a missing uv fails these tests, not the collection of the suite."""
+    return find_uv()
+
 
 SETTINGS = """
 import os
@@ -54,14 +58,14 @@ def run(*args: str | Path, **env: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def venv(tmp_path_factory: pytest.TempPathFactory, uv: Path) -> Path:
     """A virtualenv with the core, Django and psycopg, and nothing else."""
     root = tmp_path_factory.mktemp("core-only")
-    result = run(UV, "venv", root / "venv", "--python", sys.executable, "-q")  # same Python as the suite
+    result = run(uv, "venv", root / "venv", "--python", sys.executable, "-q")  # same Python as the suite
     assert result.returncode == 0, result.stderr
     python = root / "venv" / "bin" / "python"
     result = run(
-        UV, "pip", "install", "-q", "--python", python,
+        uv, "pip", "install", "-q", "--python", python,
         PACKAGES / "core", f"django=={django.__version__}", "psycopg[binary]",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
@@ -85,9 +89,9 @@ def test_core_alone_names_the_extra_to_install(venv):
     assert 'pip install "django-pg-tenants[resolvers]"' in result.stderr
 
 
-def test_with_the_resolvers_installed_the_plugins_are_found(venv):
+def test_with_the_resolvers_installed_the_plugins_are_found(venv, uv):
     python = venv / "venv" / "bin" / "python"
-    result = run(UV, "pip", "install", "-q", "--python", python, "--no-deps", PACKAGES / "resolvers")
+    result = run(uv, "pip", "install", "-q", "--python", python, "--no-deps", PACKAGES / "resolvers")
     assert result.returncode == 0, result.stderr
     # The resolver plug-ins are found now; django-hosts is still missing, and the
     # hosts resolver's own check says which extra brings it.
