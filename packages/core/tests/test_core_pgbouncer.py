@@ -169,7 +169,7 @@ if __name__ == "__main__":
 
 import pytest  # noqa: E402
 from django.core.exceptions import ImproperlyConfigured  # noqa: E402
-from django.db import connection, connections  # noqa: E402
+from django.db import NotSupportedError, connection, connections, transaction  # noqa: E402
 
 from pg_tenants.core import tenant_context  # noqa: E402
 from pg_tenants.core.backend import pooler  # noqa: E402
@@ -314,3 +314,59 @@ def test_a_dropped_search_path_start_up_option_is_noticed(through, four_tenants)
         finally:
             wrapper.close()
     assert pooler.cached_report(wrapper.get_connection_params()).startup_option_ignored
+
+
+@pytest.mark.django_db
+def test_transaction_mode_iterator_cannot_read_another_clients_cursor(through, bouncer, settings, four_tenants):
+    """``.iterator()`` outside a transaction is refused; inside one it stays on its own server connection."""
+    settings.TENANT_SEARCH_PATH_MODE = "transaction"
+    acme, globex = four_tenants[0], four_tenants[1]
+    first, second = through(bouncer), through(bouncer)
+    with tenant_context(acme), pytest.raises(NotSupportedError, match="DISABLE_SERVER_SIDE_CURSORS"):
+        list(Note.objects.using(first.alias).iterator(chunk_size=2))
+    with tenant_context(acme), transaction.atomic(using=first.alias):
+        names = []
+        for note in Note.objects.using(first.alias).order_by("title").iterator(chunk_size=1):
+            names.append(note.title)
+            with tenant_context(globex):  # another client's traffic through the same small pool
+                list(Note.objects.using(second.alias).values_list("title", flat=True))
+    assert names == [f"{acme.schema_name}-{i}" for i in range(NOTES_PER_TENANT)]
+
+
+@pytest.mark.django_db
+def test_transaction_mode_autocommit_statement_is_one_round_trip(through, settings, four_tenants):
+    """The path travels in the statement's own query: PgBouncer counts one query per statement.
+
+    Wrapping each autocommit statement in BEGIN, SET LOCAL, the statement and COMMIT would be four.
+    """
+    settings.TENANT_SEARCH_PATH_MODE = "transaction"
+    with PgBouncer(database_url(), pool_mode="transaction", pool_size=2, extra={"stats_period": "1"}) as counted:
+        wrapper = through(counted)
+        dbname = connection.settings_dict["NAME"]
+        with tenant_context(four_tenants[3]):
+            assert Note.objects.using(wrapper.alias).count() == NOTES_PER_TENANT
+            before = _pooled_queries(counted, dbname)
+            for _ in range(20):
+                assert Note.objects.using(wrapper.alias).count() == NOTES_PER_TENANT
+            after = _pooled_queries(counted, dbname)
+    assert 20 <= after - before <= 22, after - before
+
+
+def _pooled_queries(bouncer: PgBouncer, dbname: str) -> int:
+    """PgBouncer's total_query_count for ``dbname`` (its admin console, after a stats period)."""
+    time.sleep(1.5)
+    driver = connection.Database
+    raw = driver.connect(host="127.0.0.1", port=bouncer.port, dbname="pgbouncer", user="postgres")
+    try:
+        raw.autocommit = True
+        # The admin console speaks only the simple query protocol.
+        cursor = driver.ClientCursor(raw) if hasattr(driver, "ClientCursor") else raw.cursor()
+        cursor.execute("SHOW STATS")
+        columns = [c[0] for c in cursor.description]
+        for row in cursor.fetchall():
+            stats = dict(zip(columns, row, strict=True))
+            if stats["database"] == dbname:
+                return int(stats["total_query_count"])
+        raise AssertionError(f"no PgBouncer stats for {dbname}")
+    finally:
+        raw.close()
