@@ -309,6 +309,8 @@ class GatedCursor:
         self._prefix_len = 0
 
     def __getattr__(self, name: str) -> Any:
+        if name == "_cursor":  # not set yet (copy, pickle): do not recurse
+            raise AttributeError(name)
         return getattr(self._cursor, name)
 
     def __iter__(self) -> Iterator[Any]:
