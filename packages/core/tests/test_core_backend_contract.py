@@ -15,7 +15,7 @@ from django.core.management.color import no_style
 from django.db import NotSupportedError, connection, transaction
 
 from pg_tenants.core import tenant_context
-from pg_tenants.core.utils import get_domain_model, get_tenant_model
+from pg_tenants.core.registry import get_domain_model, get_tenant_model
 from sandbox.catalog.models import Category
 from sandbox.notes.models import Note
 

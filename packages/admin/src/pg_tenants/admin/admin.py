@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from pg_tenants.core.conf import tenant_settings
-from pg_tenants.core.utils import get_domain_model, get_tenant_model
+from pg_tenants.core.registry import get_domain_model, get_tenant_model
 
 from .conf import admin_settings
 from .options import DomainAdmin, TenantAdmin

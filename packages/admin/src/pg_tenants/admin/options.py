@@ -29,9 +29,9 @@ from django.utils.http import urlencode
 
 from pg_tenants.core.conf import tenant_settings
 from pg_tenants.core.models import TenantModel
+from pg_tenants.core.registry import get_domain_model
 from pg_tenants.core.resolvers import tenant_url
 from pg_tenants.core.schema import schema_exists
-from pg_tenants.core.utils import get_domain_model
 
 from .renaming import RenameSchemaForm, rename_schema
 

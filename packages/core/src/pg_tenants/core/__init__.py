@@ -19,7 +19,7 @@ from .context import (
     schema_context,
     tenant_context,
 )
-from .utils import get_domain_model, get_tenant_model
+from .registry import get_domain_model, get_tenant_model
 
 __all__ = [
     "aget_current_tenant",

@@ -29,7 +29,7 @@ from django.db.models import BooleanField, F, Func
 from .conf import tenant_settings
 from .context import public_context
 from .exceptions import SchemaNotFound
-from .utils import get_domain_model, get_tenant_model
+from .registry import get_domain_model, get_tenant_model
 
 if TYPE_CHECKING:
     from .models import TenantModel

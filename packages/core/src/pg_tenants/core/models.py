@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, router, transaction
 
 from .conf import tenant_settings
-from .hosts import InvalidHost, normalize_domain
+from .hostnames import InvalidHost, normalize_domain
 from .schema import provision_schema
 from .signals import schema_created
 from .validation import slug_from_schema_name, validate_schema_name, validate_slug, validate_tenant_schema_name

@@ -9,9 +9,9 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 from pg_tenants.core.conf import tenant_settings
 from pg_tenants.core.models import TenantModel
+from pg_tenants.core.registry import get_domain_model, get_tenant_model
 from pg_tenants.core.schema import drop_schema, schema_exists
 from pg_tenants.core.signals import schema_created
-from pg_tenants.core.utils import get_domain_model, get_tenant_model
 from pg_tenants.core.validation import quote_identifier, validate_schema_name
 
 from .cloning import clone_schema

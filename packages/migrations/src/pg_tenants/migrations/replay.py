@@ -49,8 +49,8 @@ from django.db.migrations.state import ProjectState
 
 from pg_tenants.core import schema_context
 from pg_tenants.core.conf import tenant_settings
+from pg_tenants.core.registry import get_tenant_model
 from pg_tenants.core.signals import schema_migrated
-from pg_tenants.core.utils import get_tenant_model
 from pg_tenants.core.validation import quote_identifier
 
 from .graph import Key, MigrationGraphSnapshot, executor_for, schema_plan

@@ -23,9 +23,9 @@ from django.db.migrations.state import ModelState
 
 from pg_tenants.core import schema_context
 from pg_tenants.core.conf import tenant_settings
+from pg_tenants.core.registry import get_tenant_model
 from pg_tenants.core.schema import create_schema, schema_exists
 from pg_tenants.core.signals import schema_migrated
-from pg_tenants.core.utils import get_tenant_model
 from pg_tenants.core.validation import quote_identifier
 
 from .graph import Key, MigrationGraphSnapshot, executor_for, parse_key, recorded_migrations, schema_plan

@@ -14,7 +14,7 @@ from django.core.checks import CheckMessage, Error, Warning
 from django.utils.module_loading import import_string
 
 from pg_tenants.core.conf import tenant_settings
-from pg_tenants.core.hosts import InvalidHost, normalize_domain
+from pg_tenants.core.hostnames import InvalidHost, normalize_domain
 
 from .conf import resolver_settings
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.core.checks import CheckMessage
 
-from pg_tenants.core.hosts import InvalidHost, normalize_domain
+from pg_tenants.core.hostnames import InvalidHost, normalize_domain
 from pg_tenants.core.resolvers import Resolution
 
 from .base import host_url, is_slug, request_hostname

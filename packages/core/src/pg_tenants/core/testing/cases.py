@@ -11,9 +11,9 @@ from django.test import AsyncClient, Client, TestCase
 
 from pg_tenants.core.context import ActiveSchema, _activate, _deactivate
 from pg_tenants.core.models import TenantModel
+from pg_tenants.core.registry import get_tenant_model
 from pg_tenants.core.resolvers import get_resolver
 from pg_tenants.core.schema import schema_exists
-from pg_tenants.core.utils import get_tenant_model
 
 _test_tenants: dict[tuple[str, str], TenantModel] = {}
 

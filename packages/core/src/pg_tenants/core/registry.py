@@ -1,4 +1,8 @@
-"""Access to the project's tenant and domain models."""
+"""The project's tenant and domain models, named by ``TENANT_MODEL`` and ``TENANT_DOMAIN_MODEL``.
+
+Looked up in Django's app registry on each call (no model is imported here),
+so this module can be imported before the apps are ready.
+"""
 
 from __future__ import annotations
 
