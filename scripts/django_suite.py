@@ -67,6 +67,19 @@ CONFIGURATIONS: dict[str, dict[str, Any]] = {
     "transaction": {"TENANT_SEARCH_PATH_MODE": "transaction"},
 }
 
+#: Per configuration, what its DATABASES entries need besides the tenant settings.
+DATABASE_OPTIONS: dict[str, dict[str, Any]] = {
+    # What Django documents for transaction pooling: a WITH HOLD cursor outlives
+    # its transaction, so the backend refuses .iterator() outside atomic() in this mode.
+    "transaction": {"DISABLE_SERVER_SIDE_CURSORS": True},
+}
+
+#: Configurations in which the backend refuses CREATE DATABASE (it cannot run
+#: inside the transaction that carries the search path), so this script creates
+#: the empty test databases itself and runs runtests.py with --keepdb in one
+#: process (clones are made with CREATE DATABASE too). Django still migrates them.
+PRECREATED_DATABASES = {"transaction"}
+
 #: Not one of ours: Django's own backend on the same server and labels, to tell
 #: what the server or Django itself fails from what this backend does.
 BASELINE = "postgresql"
@@ -74,7 +87,37 @@ BASELINE = "postgresql"
 #: Tests of Django's suite that cannot pass with this backend by design:
 #: {configuration or "*": {test id: reason}}. Keep it short, and each reason true.
 KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
-    "*": {},
+    "transaction": {
+        # The configuration sets DISABLE_SERVER_SIDE_CURSORS (DATABASE_OPTIONS); these
+        # tests assert that .iterator() opens a server-side cursor.
+        **dict.fromkeys(
+            (
+                f"backends.postgresql.test_server_side_cursors.ServerSideCursorsPostgres.{name}"
+                for name in (
+                    "test_server_side_binding",
+                    "test_server_side_cursor",
+                    "test_server_side_cursor_many_cursors",
+                    "test_values",
+                    "test_values_list",
+                    "test_values_list_fields_not_equal_to_names",
+                    "test_values_list_flat",
+                )
+            ),
+            "transaction mode needs DISABLE_SERVER_SIDE_CURSORS = True, as Django documents for transaction pooling",
+        ),
+        # CREATE/DROP INDEX CONCURRENTLY cannot run inside a transaction, and in this
+        # mode the path is only ever set inside one: the backend refuses rather than
+        # resolve the index's table through whatever path the pooled session has.
+        **dict.fromkeys(
+            (
+                "postgres_tests.test_operations.AddIndexConcurrentlyTests.test_add",
+                "postgres_tests.test_operations.AddIndexConcurrentlyTests.test_add_other_index_type",
+                "postgres_tests.test_operations.AddIndexConcurrentlyTests.test_add_with_options",
+                "postgres_tests.test_operations.RemoveIndexConcurrentlyTests.test_remove",
+            ),
+            "transaction mode refuses statements that cannot run in a transaction (use a session-mode alias)",
+        ),
+    },
 }
 
 
@@ -198,6 +241,7 @@ def write_settings(config: str, dbs: dict[str, Any], use_known: bool) -> tuple[s
     module = "settings_" + config.replace("-", "_")
     result = CACHE / f"result_{module}.json"
     tenant_settings = "".join(f"{name} = {value!r}\n" for name, value in CONFIGURATIONS.get(config, {}).items())
+    dbs = {alias: {**db, **DATABASE_OPTIONS.get(config, {})} for alias, db in dbs.items()}
     if config == BASELINE:
         dbs = {alias: {**db, "ENGINE": "django.db.backends.postgresql"} for alias, db in dbs.items()}
     text = SETTINGS_TEMPLATE.format(
@@ -211,22 +255,37 @@ def write_settings(config: str, dbs: dict[str, Any], use_known: bool) -> tuple[s
     return module, result
 
 
-def run(config: str, tests: Path, dbs: dict[str, Any], args: argparse.Namespace, extra: list[str]) -> dict[str, Any]:
-    """Run runtests.py once; return the runner's summary (or a crash record)."""
+def run(
+    config: str, tests: Path, dbs: dict[str, Any], args: argparse.Namespace, extra: list[str], labels: list[str]
+) -> dict[str, Any]:
+    """Run runtests.py once on ``labels``; return the runner's summary (or a crash record)."""
+    parallel = args.parallel
+    if config in PRECREATED_DATABASES:
+        create_test_databases(args.url, [db["TEST"]["NAME"] for db in dbs.values()])
+        extra = ["--keepdb", *extra]
+        parallel = 1
+        print(f"{config}: test databases created by this script (see PRECREATED_DATABASES)", flush=True)
     module, result_path = write_settings(config, dbs, not args.no_known)
     result_path.unlink(missing_ok=True)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(CACHE), str(ROOT / "scripts"), env.get("PYTHONPATH", "")]).rstrip(
         os.pathsep
     )
-    command = [sys.executable, "runtests.py", "--settings", module, "--parallel", str(args.parallel), "--noinput"]
-    command += extra + args.labels
+    command = [sys.executable, "runtests.py", "--settings", module, "--parallel", str(parallel), "--noinput"]
+    command += extra + labels
     print(f"\n== {config}: {' '.join(command[1:])}", flush=True)
     tail = _stream(subprocess.Popen(command, cwd=tests, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
     if not result_path.exists():
         return {"crashed": tail[0], "tail": tail[1]}
     summary: dict[str, Any] = json.loads(result_path.read_text())
     return summary
+
+
+def failing_tests(results: dict[str, dict[str, Any]]) -> list[str]:
+    """The test labels (``module.Class.method``) that failed in any configuration."""
+    ids = {o["id"] for summary in results.values() for o in summary.get("failures", []) + summary.get("errors", [])}
+    # A subtest's id carries its parameters after a space; a class set-up error is "setUpClass (module.Class)".
+    return sorted({i.split(" ", 1)[0] for i in ids if re.fullmatch(r"[\w.]+\.test\w*", i.split(" ", 1)[0])})
 
 
 def _stream(process: subprocess.Popen[bytes]) -> tuple[int, str]:
@@ -291,6 +350,16 @@ def inspect_server(url: str) -> tuple[str, list[str]]:
     return f"PostgreSQL {version // 10000}.{version % 10000}", missing
 
 
+def create_test_databases(url: str, names: list[str]) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        for name in names:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
 def drop_test_databases(url: str, tag: str) -> None:
     """Drop what runtests.py left of this run (``--keepdb``, parallel clones, a crash)."""
     import psycopg
@@ -333,14 +402,21 @@ def main() -> int:
         print(f"Leaving out postgres_tests: {server} lacks the extensions {', '.join(missing)}.", flush=True)
         server += " (postgres_tests left out: no contrib extensions)"
         labels = [label for label in labels if label != "postgres_tests"]
-    args.labels = labels
+    args.url = url
     # One name per run, so two runs on one server (or a killed one) never collide.
     tag = f"pgt_django_{os.getpid()}"
     dbs = databases(url, tag)
     results: dict[str, dict[str, Any]] = {}
     try:
         for config in configs:
-            results[config] = run(config, tests, dbs, args, extra)
+            results[config] = run(config, tests, dbs, args, extra, labels)
+            drop_test_databases(url, tag)
+        failing = failing_tests(results)
+        if BASELINE not in results and failing:
+            # Does Django's own backend fail them too? Then the server or Django is the cause.
+            print(f"\nRunning the {len(failing)} failing tests with Django's own backend.", flush=True)
+            results[BASELINE] = run(BASELINE, tests, dbs, args, extra, failing)
+            drop_test_databases(url, tag)
     except KeyboardInterrupt:
         traceback.print_exc()
     finally:
