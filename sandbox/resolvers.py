@@ -9,7 +9,7 @@ from django.core.checks import CheckMessage, Warning
 from django.http import HttpRequest
 
 from pg_tenants.core.models import TenantModel
-from pg_tenants.core.resolvers import Resolution
+from pg_tenants.core.resolution import Resolution
 
 BASE = "tenants.test"
 

@@ -33,7 +33,7 @@ from .registry import get_domain_model, get_tenant_model
 
 if TYPE_CHECKING:
     from .models import TenantModel
-    from .resolvers import Resolution
+    from .resolution import Resolution
 
 GENERATION_KEY = "pg_tenants:tenant-cache-generation"
 _MISS = object()
@@ -118,7 +118,7 @@ class TenantCache:
         return await sync_to_async(self.get)(lookup, value)
 
     def get_for_resolution(self, resolution: Resolution) -> TenantModel | None:
-        """The tenant a resolver's :class:`~pg_tenants.core.resolvers.Resolution` names."""
+        """The tenant a resolver's :class:`~pg_tenants.core.resolution.Resolution` names."""
         return self.get(resolution.lookup, resolution.value)
 
     async def aget_for_resolution(self, resolution: Resolution) -> TenantModel | None:

@@ -24,7 +24,8 @@ from .cache import TenantSchemaMissing, tenant_cache
 from .conf import tenant_settings
 from .context import ActiveSchema, _activate, _deactivate, aiter_in_context, iter_in_context, run_in_context
 from .exceptions import SchemaNotFound
-from .resolvers import Resolution, get_resolver
+from .resolution import Resolution
+from .resolvers import get_resolver
 
 if TYPE_CHECKING:
     from .models import TenantModel

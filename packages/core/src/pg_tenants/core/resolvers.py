@@ -1,4 +1,8 @@
-"""The resolver protocol and how ``TENANT_RESOLVER`` is turned into a resolver.
+"""How ``TENANT_RESOLVER`` is turned into a resolver: entry points, dotted paths, chains.
+
+:class:`~pg_tenants.core.resolution.Resolution` and the
+:class:`~pg_tenants.core.resolution.Resolver` protocol live in
+:mod:`pg_tenants.core.resolution`.
 
 A resolver reads a request and says how to find its tenant; it never touches
 the database itself. The middleware looks the answer up through the tenant
@@ -9,9 +13,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
 from importlib import metadata
-from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
@@ -19,6 +22,7 @@ from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
 from .conf import tenant_settings
+from .resolution import Resolution, Resolver
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -35,43 +39,6 @@ KNOWN_RESOLVERS: dict[str, str] = {
     "path": "resolvers",
     "hosts": "hosts",
 }
-
-LookupField = Literal["schema_name", "slug", "domain"]
-
-
-@dataclass(frozen=True, slots=True)
-class Resolution:
-    """What a resolver found in a request.
-
-    ``lookup`` / ``value`` say how to find the tenant (``"slug"``, ``"domain"``
-    or ``"schema_name"``). ``script_name`` and ``path_info``, when set, move a
-    path prefix out of the path the views see and into ``SCRIPT_NAME``, so
-    ``reverse()`` keeps it. ``urlconf``, when set, overrides the tenant type's.
-    """
-
-    lookup: LookupField
-    value: str
-    script_name: str | None = None
-    path_info: str | None = None
-    urlconf: str | None = None
-
-    @classmethod
-    def public(cls, **kwargs: Any) -> Resolution:
-        """A resolution that selects the public tenant."""
-        return cls("schema_name", tenant_settings.PUBLIC_SCHEMA_NAME, **kwargs)
-
-
-@runtime_checkable
-class Resolver(Protocol):
-    """What ``TENANT_RESOLVER`` must provide."""
-
-    def resolve(self, request: HttpRequest) -> Resolution | None:
-        """How to find the request's tenant, or ``None`` when this resolver has no opinion."""
-        ...  # pragma: no cover
-
-    def url_for(self, tenant: TenantModel, path: str = "/") -> str:
-        """An absolute URL that reaches ``tenant`` at ``path``."""
-        ...  # pragma: no cover
 
 
 class ChainResolver:

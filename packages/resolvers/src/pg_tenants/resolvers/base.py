@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pg_tenants.core.hostnames import InvalidHost, normalize_domain
-from pg_tenants.core.resolvers import Resolution
+from pg_tenants.core.resolution import Resolution
 from pg_tenants.core.validation import SLUG_RE
 
 from .conf import resolver_settings

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.checks import CheckMessage
 from django.utils.module_loading import import_string
 
-from pg_tenants.core.resolvers import Resolution
+from pg_tenants.core.resolution import Resolution
 
 from .base import NO_TENANT, base_url, is_slug
 from .checks import check_base_url, check_header_settings

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.checks import CheckMessage
 
 from pg_tenants.core import public_context
-from pg_tenants.core.resolvers import Resolution
+from pg_tenants.core.resolution import Resolution
 
 from .base import TenantURLUnavailable, host_url, request_hostname
 from .checks import check_domain_model, check_url_options

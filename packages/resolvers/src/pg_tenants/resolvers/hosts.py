@@ -15,7 +15,7 @@ from django.core.checks import CheckMessage, Error, Warning
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import NoReverseMatch
 
-from pg_tenants.core.resolvers import Resolution
+from pg_tenants.core.resolution import Resolution
 
 from .base import NO_TENANT, TenantURLUnavailable, host_url, is_slug, request_hostname
 from .checks import PREFIX, check_url_options

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.core.checks import CheckMessage
 
-from pg_tenants.core.resolvers import Resolution
+from pg_tenants.core.resolution import Resolution
 
 from .base import NO_TENANT, base_url, is_slug
 from .checks import check_base_url, check_path_prefix

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from django.core.checks import CheckMessage
 
 from pg_tenants.core.hostnames import InvalidHost, normalize_domain
-from pg_tenants.core.resolvers import Resolution
+from pg_tenants.core.resolution import Resolution
 
 from .base import host_url, is_slug, request_hostname
 from .checks import check_base_domain, check_url_options
