@@ -11,14 +11,8 @@ The public API::
 
 from __future__ import annotations
 
-from .context import (
-    aget_current_tenant,
-    get_current_schema_name,
-    get_current_tenant,
-    public_context,
-    schema_context,
-    tenant_context,
-)
+from .context import get_current_schema_name, public_context, schema_context, tenant_context
+from .current import aget_current_tenant, get_current_tenant
 from .registry import get_domain_model, get_tenant_model
 
 __all__ = [

@@ -1,24 +1,24 @@
-"""The active tenant, kept in a :class:`contextvars.ContextVar`.
+"""The active schema, kept in a :class:`contextvars.ContextVar`.
 
 Threads, ``async`` tasks and ``sync_to_async`` hops each see their own value,
 so a tenant activated for one request can never be seen by another. The
 context managers keep what they must restore in a ``ContextVar`` too, so one
 ``tenant_context(...)`` object can be entered by many threads and tasks at once.
+
+This module knows schemas, not tenant rows: the tenant of the active schema,
+when it has to be looked up, is :func:`pg_tenants.core.current.get_current_tenant`'s
+job (it needs the tenant cache, which sits above this module).
 """
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import inspect
-import os
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from asgiref.sync import async_to_sync, sync_to_async
-from django.core.exceptions import SynchronousOnlyOperation
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from .models import TenantModel
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,59 +94,6 @@ def get_current_schema_name() -> str:
     """Name of the active schema (``PUBLIC_SCHEMA_NAME`` when none is active)."""
     active = _active.get()
     return active.schema_name if active is not None else tenant_settings.PUBLIC_SCHEMA_NAME
-
-
-def get_current_tenant() -> TenantModel:
-    """The active tenant; the public tenant when none is active.
-
-    Inside :func:`schema_context` the tenant row is looked up (through the
-    tenant cache) the first time it is asked for; a schema without a row, such
-    as the public schema in a project that has no public tenant row, gives an
-    unsaved tenant instance carrying that ``schema_name``.
-
-    In async code this never touches the database: it answers when the tenant
-    is known (``tenant_context``, a request's tenant) or in the tenant cache's
-    memory, and otherwise raises :class:`~django.core.exceptions.SynchronousOnlyOperation`
-    naming :func:`aget_current_tenant`, which can load it.
-    """
-    active = get_active_schema()
-    if active.tenant is not None:
-        return active.tenant
-    from .cache import tenant_cache
-
-    if _in_event_loop():
-        tenant = tenant_cache.tenant_for_schema_in_memory(active.schema_name)
-        if tenant is None:
-            raise SynchronousOnlyOperation(
-                f"get_current_tenant() would query the database for the tenant of schema {active.schema_name!r}, "
-                "and this is async code: use `await aget_current_tenant()` instead."
-            )
-        return tenant
-    return tenant_cache.tenant_for_schema(active.schema_name)
-
-
-async def aget_current_tenant() -> TenantModel:
-    """The async form of :func:`get_current_tenant`: loads the tenant in a thread when it is not known yet."""
-    active = get_active_schema()
-    if active.tenant is not None:
-        return active.tenant
-    from .cache import tenant_cache
-
-    tenant = tenant_cache.tenant_for_schema_in_memory(active.schema_name)
-    if tenant is None:
-        tenant = await sync_to_async(tenant_cache.tenant_for_schema)(active.schema_name)
-    return tenant
-
-
-def _in_event_loop() -> bool:
-    # The same test Django's async_unsafe makes, so both agree on what is async code.
-    if os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE"):
-        return False
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
 
 
 #: What each context manager entered in this context must restore: (manager, token) pairs, innermost last.
@@ -223,107 +171,28 @@ def public_context() -> _Activation:
     return _Activation(public_schema)
 
 
-def _call_in(active: ActiveSchema, func: Callable[[], Any]) -> Any:
-    token = _active.set(active)
-    try:
-        return func()
-    finally:
-        _active.reset(token)
+# -- for the library's own frameworks (middleware, backend, test cases) ----------------
 
 
-def run_in_context(active: ActiveSchema, func: Callable[[], Any]) -> Callable[[], Any]:
-    """``func`` wrapped to run with ``active`` set (a streaming response's clean-up)."""
-    return functools.partial(_call_in, active, func)
+def activate(active: ActiveSchema) -> Token[ActiveSchema | None]:
+    """Make ``active`` the active schema until :func:`deactivate` is given the returned token.
 
-
-class _IteratorInContext:
-    """An iterator that steps and closes ``iterator`` with ``active`` set."""
-
-    def __init__(self, active: ActiveSchema, iterator: Iterator[Any]) -> None:
-        self._active = active
-        self._iterator = iterator
-
-    def __iter__(self) -> Iterator[Any]:
-        return self
-
-    def __next__(self) -> Any:
-        return _call_in(self._active, self._iterator.__next__)
-
-    def close(self) -> None:
-        """Close the wrapped iterator (a generator's ``finally:`` blocks run) with the schema set."""
-        close = getattr(self._iterator, "close", None)
-        if close is not None:
-            _call_in(self._active, close)
-
-
-class _AsyncIteratorInContext:
-    """An async iterator that steps and closes ``iterator`` with ``active`` set."""
-
-    def __init__(self, active: ActiveSchema, iterator: AsyncIterator[Any]) -> None:
-        self._active = active
-        self._iterator = iterator
-        self._started = False
-        self._finished = False
-        self._closing: asyncio.Task[None] | None = None
-
-    def __aiter__(self) -> AsyncIterator[Any]:
-        return self
-
-    async def __anext__(self) -> Any:
-        self._started = True
-        token = _active.set(self._active)
-        try:
-            return await anext(self._iterator)
-        except BaseException:
-            # Exhausted or failed: an async generator is finished either way.
-            self._finished = True
-            raise
-        finally:
-            _active.reset(token)
-
-    async def aclose(self) -> None:
-        """Close the wrapped iterator (an async generator's ``finally:`` blocks run) with the schema set."""
-        self._finished = True
-        aclose = getattr(self._iterator, "aclose", None)
-        if aclose is None:
-            return
-        token = _active.set(self._active)
-        try:
-            await aclose()
-        finally:
-            _active.reset(token)
-
-    def close(self) -> None:
-        """What ``response.close()`` calls: runs :meth:`aclose` when the body was left half-read.
-
-        Django's servers call it from a worker thread, which can wait for the
-        event loop; called from the event loop itself, the close is scheduled on it.
-        """
-        if not self._started or self._finished:
-            self._finished = True
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            async_to_sync(self.aclose)()
-            return
-        # Keep a reference: the loop holds tasks weakly.
-        self._closing = loop.create_task(self.aclose())
-
-
-def iter_in_context(active: ActiveSchema, iterator: Iterator[Any]) -> Iterator[Any]:
-    """``iterator`` with ``active`` set around each step and around ``close()`` (streaming responses)."""
-    return _IteratorInContext(active, iterator)
-
-
-def aiter_in_context(active: ActiveSchema, iterator: AsyncIterator[Any]) -> AsyncIterator[Any]:
-    """The async form of :func:`iter_in_context`; ``aclose()``, and ``close()`` from a thread, run in ``active`` too."""
-    return _AsyncIteratorInContext(active, iterator)
-
-
-def _activate(active: ActiveSchema) -> Token[ActiveSchema | None]:
+    For code whose start and end are in different calls (a middleware, a test
+    class's set-up and tear-down); everything else should use
+    :func:`tenant_context` or :func:`run_in`.
+    """
     return _active.set(active)
 
 
-def _deactivate(token: Token[ActiveSchema | None]) -> None:
+def deactivate(token: Token[ActiveSchema | None]) -> None:
+    """Restore what was active before the :func:`activate` call that returned ``token``."""
     _active.reset(token)
+
+
+def run_in(active: ActiveSchema, func: Callable[..., T], /, *args: Any) -> T:
+    """Call ``func(*args)`` with ``active`` as the active schema, then restore the previous one."""
+    token = _active.set(active)
+    try:
+        return func(*args)
+    finally:
+        _active.reset(token)

@@ -12,20 +12,22 @@ refused the view's first query (:class:`~pg_tenants.core.exceptions.SchemaNotFou
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import get_script_prefix, set_script_prefix
 from django.utils.module_loading import import_string
 
 from .cache import TenantSchemaMissing, tenant_cache
 from .conf import tenant_settings
-from .context import ActiveSchema, _activate, _deactivate, aiter_in_context, iter_in_context, run_in_context
+from .context import ActiveSchema, activate, deactivate
 from .exceptions import SchemaNotFound
 from .resolution import Resolution
 from .resolvers import get_resolver
+from .streaming import keep_streaming_in_context
 
 if TYPE_CHECKING:
     from .models import TenantModel
@@ -54,6 +56,10 @@ class TenantMiddleware:
         if self.is_async:
             markcoroutinefunction(self)
 
+    # The two paths differ only where the async one must not block the event
+    # loop: the cache look-ups (aget answers from memory without a thread hop)
+    # and an async not-found view.
+
     def __call__(self, request: HttpRequest) -> Any:
         if self.is_async:
             return self.__acall__(request)
@@ -63,31 +69,50 @@ class TenantMiddleware:
         except TenantSchemaMissing as exc:
             return self._schema_missing(exc.tenant, exc.schema_name)
         if tenant is None:
-            tenant = self._fallback_tenant(resolution)
+            fallback = self._fallback_lookup()
+            tenant = tenant_cache.get(*fallback) if fallback is not None else None
             if tenant is None:
                 return self._not_found_view(request, resolution)
             resolution = None
-        return self._serve(request, tenant, resolution)
+        with self._serving(request, tenant, resolution) as active:
+            response = self.get_response(request)
+        return keep_streaming_in_context(response, active)
 
     async def __acall__(self, request: HttpRequest) -> Any:
         resolution = get_resolver().resolve(request)
-        tenant: TenantModel | None = None
-        if resolution is not None:
-            try:
-                tenant = await tenant_cache.aget_for_resolution(resolution)
-            except TenantSchemaMissing as exc:
-                return self._schema_missing(exc.tenant, exc.schema_name)
+        try:
+            tenant = await tenant_cache.aget_for_resolution(resolution) if resolution is not None else None
+        except TenantSchemaMissing as exc:
+            return self._schema_missing(exc.tenant, exc.schema_name)
         if tenant is None:
-            tenant = await sync_to_async(self._fallback_tenant)(resolution)
+            fallback = self._fallback_lookup()
+            tenant = await tenant_cache.aget(*fallback) if fallback is not None else None
             if tenant is None:
                 response = self._not_found_view(request, resolution)
                 if hasattr(response, "__await__"):
                     response = await response
                 return response
             resolution = None
-        return await self._aserve(request, tenant, resolution)
+        with self._serving(request, tenant, resolution) as active:
+            response = await self.get_response(request)
+        return keep_streaming_in_context(response, active)
 
     # -- serving ---------------------------------------------------------------
+
+    @contextmanager
+    def _serving(
+        self, request: HttpRequest, tenant: TenantModel, resolution: Resolution | None
+    ) -> Iterator[ActiveSchema]:
+        """Set the request's attributes and activate ``tenant`` for the block; undo both after it."""
+        previous_prefix = self._prepare(request, tenant, resolution)
+        active = ActiveSchema.for_schema(tenant.schema_name, tenant)
+        token = activate(active)
+        try:
+            yield active
+        finally:
+            deactivate(token)
+            if previous_prefix is not None:
+                set_script_prefix(previous_prefix)
 
     def _prepare(self, request: HttpRequest, tenant: TenantModel, resolution: Resolution | None) -> str | None:
         """Set request attributes; return the script prefix to restore, if changed."""
@@ -105,46 +130,6 @@ class TenantMiddleware:
         previous = get_script_prefix()
         set_script_prefix(script_name + "/")
         return previous
-
-    def _serve(self, request: HttpRequest, tenant: TenantModel, resolution: Resolution | None) -> Any:
-        previous_prefix = self._prepare(request, tenant, resolution)
-        active = ActiveSchema.for_schema(tenant.schema_name, tenant)
-        token = _activate(active)
-        try:
-            response = self.get_response(request)
-        finally:
-            _deactivate(token)
-            if previous_prefix is not None:
-                set_script_prefix(previous_prefix)
-        return self._keep_streaming_in_tenant(response, active)
-
-    async def _aserve(self, request: HttpRequest, tenant: TenantModel, resolution: Resolution | None) -> Any:
-        previous_prefix = self._prepare(request, tenant, resolution)
-        active = ActiveSchema.for_schema(tenant.schema_name, tenant)
-        token = _activate(active)
-        try:
-            response = await self.get_response(request)
-        finally:
-            _deactivate(token)
-            if previous_prefix is not None:
-                set_script_prefix(previous_prefix)
-        return self._keep_streaming_in_tenant(response, active)
-
-    @staticmethod
-    def _keep_streaming_in_tenant(response: Any, active: ActiveSchema) -> Any:
-        # A streaming body is produced, and closed, after this middleware
-        # returns; keep its queries and its clean-up (a generator's finally:,
-        # run by response.close() when the client goes away early) in the
-        # request's tenant rather than in whatever is active then.
-        if isinstance(response, HttpResponseBase) and getattr(response, "streaming", False):
-            closers = response._resource_closers  # type: ignore[attr-defined]
-            closers[:] = [run_in_context(active, closer) for closer in closers]
-            content = response._iterator  # type: ignore[attr-defined]
-            if getattr(response, "is_async", False):
-                response.streaming_content = aiter_in_context(active, content)  # type: ignore[attr-defined]
-            else:
-                response.streaming_content = iter_in_context(active, iter(content))  # type: ignore[attr-defined]
-        return response
 
     # -- missing schemas ---------------------------------------------------------
 
@@ -182,11 +167,11 @@ class TenantMiddleware:
     # -- unknown tenants ---------------------------------------------------------
 
     @staticmethod
-    def _fallback_tenant(resolution: Resolution | None) -> TenantModel | None:
-        """The public tenant when ``TENANT_NOT_FOUND = "public"``, else ``None``."""
+    def _fallback_lookup() -> tuple[str, str] | None:
+        """The look-up of the public tenant when ``TENANT_NOT_FOUND = "public"``, else ``None``."""
         if tenant_settings.TENANT_NOT_FOUND != "public":
             return None
-        return tenant_cache.get("schema_name", tenant_settings.PUBLIC_SCHEMA_NAME)
+        return "schema_name", tenant_settings.PUBLIC_SCHEMA_NAME
 
     @staticmethod
     def _not_found_view(request: HttpRequest, resolution: Resolution | None) -> Any:

@@ -21,7 +21,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 
 from pg_tenants.core.conf import tenant_settings
-from pg_tenants.core.context import _activate, _deactivate, get_active_schema, search_path_names
+from pg_tenants.core.context import get_active_schema, run_in, search_path_names
 
 from . import pooler
 from .gate import GatedCursor, SearchPath, SearchPathGate, recently_seen, search_path
@@ -198,10 +198,6 @@ class DatabaseWrapper(_base.DatabaseWrapper):  # type: ignore[name-defined]
 
         @functools.wraps(func)
         def in_registering_schema() -> Any:
-            token = _activate(active)
-            try:
-                return func()
-            finally:
-                _deactivate(token)
+            return run_in(active, func)
 
         super().on_commit(in_registering_schema, robust)

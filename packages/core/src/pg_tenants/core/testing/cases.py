@@ -9,7 +9,7 @@ from urllib.parse import SplitResult, urlsplit
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.test import AsyncClient, Client, TestCase
 
-from pg_tenants.core.context import ActiveSchema, _activate, _deactivate
+from pg_tenants.core.context import ActiveSchema, activate, deactivate
 from pg_tenants.core.models import TenantModel
 from pg_tenants.core.registry import get_tenant_model
 from pg_tenants.core.resolvers import get_resolver
@@ -122,11 +122,11 @@ class TenantTestCase(TestCase):
     def setUpClass(cls) -> None:
         # The schema must exist, committed, before TestCase opens its transaction.
         cls.tenant = get_test_tenant(cls.tenant_schema_name, **cls.tenant_fields)
-        cls._tenant_token = _activate(ActiveSchema.for_schema(cls.tenant.schema_name, cls.tenant))
+        cls._tenant_token = activate(ActiveSchema.for_schema(cls.tenant.schema_name, cls.tenant))
         try:
             super().setUpClass()
         except Exception:
-            _deactivate(cls._tenant_token)
+            deactivate(cls._tenant_token)
             raise
 
     @classmethod
@@ -134,7 +134,7 @@ class TenantTestCase(TestCase):
         try:
             super().tearDownClass()
         finally:
-            _deactivate(cls._tenant_token)
+            deactivate(cls._tenant_token)
 
     def _pre_setup(self) -> None:
         super()._pre_setup()  # type: ignore[misc]
