@@ -8,8 +8,8 @@ from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
-from pg_tenants.core.conf import tenant_settings
 from pg_tenants.core.validation import InvalidSchemaName, validate_schema_name, validate_slug
+from pg_tenants.migrations.conf import migration_settings
 
 from .models import Client
 
@@ -41,7 +41,7 @@ class SignupForm(forms.Form):
             validate_schema_name(self.schema_name_for(slug))
         except InvalidSchemaName as exc:
             raise ValidationError(exc.messages[0]) from None
-        if self.schema_name_for(slug) == tenant_settings.TENANT_TEMPLATE_SCHEMA_NAME:
+        if self.schema_name_for(slug) == migration_settings.TENANT_TEMPLATE_SCHEMA_NAME:
             raise ValidationError(f"{slug!r} is reserved; choose another address.")
         if (
             Client.objects.filter(slug=slug).exists()

@@ -153,6 +153,15 @@ def test_rename_schema_keeps_data(two_tenants, superuser, public_client):
         assert list(Note.objects.values_list("title", flat=True)) == ["survives"]
 
 
+def test_rename_form_refuses_the_template_schema_name(two_tenants, superuser, public_client):
+    tenant = Client.objects.create(schema_name="adm_tpl")
+    response = public_client(superuser).post(
+        f"/admin/customers/client/{tenant.pk}/rename/", {"schema_name": "_pg_tenants_template"}
+    )
+    assert "is reserved" in response.content.decode()
+    assert Client.objects.get(pk=tenant.pk).schema_name == "adm_tpl"
+
+
 def test_deactivate_action(two_tenants, superuser, public_client):
     tenant = Client.objects.create(schema_name="adm_off")
     response = public_client(superuser).post(
@@ -169,13 +178,11 @@ def test_domain_admin_lists_and_searches(two_tenants, superuser, public_client):
     assert "acme.example" in page and "bravo.example" not in page
 
 
-def test_rename_without_the_migrations_package():
-    from pg_tenants.admin.renaming import rename_in_place
-
+def test_rename_schema_from_the_model():
     tenant = Client.objects.create(schema_name="adm_plain")
     with tenant_context(tenant):
         Note.objects.create(title="kept")
-    rename_in_place(tenant, "adm_plain2")
+    tenant.rename_schema("adm_plain2")
     assert Client.objects.get(pk=tenant.pk).schema_name == "adm_plain2"
     assert not schema_exists("adm_plain") and schema_exists("adm_plain2")
     with tenant_context(Client.objects.get(pk=tenant.pk)):

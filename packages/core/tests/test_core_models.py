@@ -113,7 +113,7 @@ def test_provisioner_error_rolls_back_the_schema_and_row(monkeypatch):
 def test_schema_name_cannot_change_once_saved():
     tenant = Client.objects.create(schema_name="fixed_name")
     tenant.schema_name = "other_name"
-    with pytest.raises(ImmutableSchemaName, match="rename_tenant"):
+    with pytest.raises(ImmutableSchemaName, match="rename_schema"):
         tenant.save()
     fresh = Client.objects.get(pk=tenant.pk)
     fresh.schema_name = "other_name"
@@ -163,3 +163,79 @@ def test_model_validation_reports_bad_schema_name():
     with pytest.raises(ValidationError) as excinfo:
         tenant.full_clean()
     assert "schema_name" in excinfo.value.message_dict
+
+
+def test_rename_schema_moves_schema_and_row_together():
+    tenant = Client.objects.create(schema_name="before_rename")
+    with tenant_context(tenant):
+        Note.objects.create(title="moves along")
+    tenant.rename_schema("after_rename", slug="after")
+    fresh = Client.objects.get(pk=tenant.pk)
+    assert (fresh.schema_name, fresh.slug) == ("after_rename", "after")
+    assert not schema_exists("before_rename")
+    with tenant_context(fresh):
+        assert Note.objects.get().title == "moves along"
+    fresh.name = "saved later"
+    fresh.save()  # the renamed instance saves normally afterwards
+
+
+@pytest.mark.parametrize("new_name", ["public", "Bad-Name", "_pg_tenants_template"])
+def test_rename_schema_refuses_before_any_sql(new_name):
+    tenant = Client.objects.create(schema_name="stays_put")
+    with CaptureQueriesContext(connection) as queries, pytest.raises(ValidationError):
+        tenant.rename_schema(new_name)
+    assert not [q for q in queries.captured_queries if "ALTER SCHEMA" in q["sql"]]
+    assert tenant.schema_name == "stays_put" and schema_exists("stays_put")
+
+
+def test_rename_schema_failure_leaves_the_instance_as_it_was():
+    tenant = Client.objects.create(schema_name="keeps_name")
+    create_schema("taken_name")
+    with pytest.raises(Exception, match="already exists"):
+        tenant.rename_schema("taken_name", slug="taken")
+    assert (tenant.schema_name, tenant.slug) == ("keeps_name", "keeps-name")
+    tenant.save()  # still the saved name: no ImmutableSchemaName
+    assert schema_exists("keeps_name")
+
+
+def test_the_public_tenant_cannot_be_renamed():
+    public = Client(schema_name="public")
+    with pytest.raises(ValidationError, match="public tenant"):
+        public.rename_schema("elsewhere")
+
+
+def test_provisioner_registered_by_an_installed_app_is_used(monkeypatch):
+    from pg_tenants.core import schema
+
+    made = []
+    monkeypatch.setattr(schema, "_registered", dict(schema._registered))
+    schema.register_provisioner(
+        lambda name, using="default": made.append(name) or schema.create_schema(name, using),
+        app="pg_tenants.migrations",
+    )
+    Client.objects.create(schema_name="by_plugin")
+    assert made == ["by_plugin"] and schema_exists("by_plugin")
+    with override_settings(TENANT_SCHEMA_PROVISIONER="pg_tenants.core.schema.provision_by_migrating"):
+        assert schema.get_provisioner() is schema.provision_by_migrating
+
+
+def test_a_provisioner_of_an_app_not_installed_is_ignored(monkeypatch):
+    from pg_tenants.core import schema
+
+    monkeypatch.setattr(schema, "_registered", {})
+    schema.register_provisioner(
+        lambda name, using="default": None, app="not.installed", reserved_schema_names=lambda: ["x"]
+    )
+    assert schema.get_provisioner() is schema.provision_by_migrating
+    assert schema.reserved_schema_names() == frozenset()
+
+
+def test_two_installed_apps_registering_provisioners_is_an_error(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from pg_tenants.core import schema
+
+    monkeypatch.setattr(schema, "_registered", {})
+    schema.register_provisioner(lambda name, using="default": None, app="pg_tenants.migrations")
+    with pytest.raises(ImproperlyConfigured, match="TENANT_SCHEMA_PROVISIONER"):
+        schema.register_provisioner(lambda name, using="default": None, app="pg_tenants.admin")

@@ -33,7 +33,7 @@ from pg_tenants.core.registry import get_domain_model
 from pg_tenants.core.resolvers import tenant_url
 from pg_tenants.core.schema import schema_exists
 
-from .renaming import RenameSchemaForm, rename_schema
+from .renaming import RenameSchemaForm
 
 
 class OnePrimaryDomainFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
@@ -239,7 +239,7 @@ class TenantAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         form = RenameSchemaForm(request.POST or None, tenant=obj)
         if request.method == "POST" and form.is_valid():
             old = obj.schema_name
-            rename_schema(obj, form.cleaned_data["schema_name"])
+            obj.rename_schema(form.cleaned_data["schema_name"])
             self.log_change(request, obj, [{"changed": {"fields": ["schema_name"]}}])
             self.message_user(request, f"Schema “{old}” was renamed to “{obj.schema_name}”.", messages.SUCCESS)
             info = self.opts.app_label, self.opts.model_name

@@ -227,7 +227,6 @@ def check_options(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
         )
     names = [("PUBLIC_SCHEMA_NAME", tenant_settings.PUBLIC_SCHEMA_NAME)]
     names += [("TENANT_EXTRA_SEARCH_PATHS", n) for n in tenant_settings.TENANT_EXTRA_SEARCH_PATHS]
-    names += [("TENANT_TEMPLATE_SCHEMA_NAME", tenant_settings.TENANT_TEMPLATE_SCHEMA_NAME)]
     for setting, name in names:
         try:
             validate_schema_name(name, allow_public=True)

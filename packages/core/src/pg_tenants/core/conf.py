@@ -15,9 +15,6 @@ from typing import Any
 from django.conf import settings
 from django.core.signals import setting_changed
 
-#: Schema name of the template that new tenants are cloned from (migrations package).
-DEFAULT_TEMPLATE_SCHEMA_NAME = "_pg_tenants_template"
-
 
 class TenantSettings:
     """Typed, live accessors for the ``TENANT_*`` settings."""
@@ -128,11 +125,6 @@ class TenantSettings:
         """Dotted path of ``provision(schema_name, using)``; default picks the fastest installed."""
         value = self._get("TENANT_SCHEMA_PROVISIONER", None)
         return str(value) if value else None
-
-    @property
-    def TENANT_TEMPLATE_SCHEMA_NAME(self) -> str:
-        """Schema kept migrated and cloned for new tenants (migrations package)."""
-        return str(self._get("TENANT_TEMPLATE_SCHEMA_NAME", DEFAULT_TEMPLATE_SCHEMA_NAME))
 
 
 tenant_settings = TenantSettings()

@@ -20,13 +20,13 @@ from django.db import models, router, transaction
 
 from .conf import tenant_settings
 from .hostnames import InvalidHost, normalize_domain
-from .schema import provision_schema
+from .schema import provision_schema, rename_schema, reserved_schema_names
 from .signals import schema_created
 from .validation import slug_from_schema_name, validate_schema_name, validate_slug, validate_tenant_schema_name
 
 
 class ImmutableSchemaName(ValidationError):
-    """A saved tenant's ``schema_name`` was changed outside of a rename."""
+    """A saved tenant's ``schema_name`` was changed outside of :meth:`TenantModel.rename_schema`."""
 
 
 class TenantModel(models.Model):
@@ -35,7 +35,8 @@ class TenantModel(models.Model):
     Saving a new tenant creates and fills its schema in the same transaction as
     the row (``auto_create_schema``); deleting it drops the schema when
     ``auto_drop_schema`` is set. ``schema_name`` cannot change once saved,
-    except through the migrations package's ``rename_tenant``.
+    except through :meth:`rename_schema` (which the admin and the migrations
+    package's ``rename_tenant`` call).
     """
 
     #: Create (and fill) the schema when a new tenant is saved.
@@ -93,10 +94,10 @@ class TenantModel(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         """Save the row; for a new tenant, create its schema in the same transaction."""
         saved = getattr(self, "_saved_schema_name", None)
-        if saved is not None and saved != self.schema_name and not getattr(self, "_renaming", False):
+        if saved is not None and saved != self.schema_name:
             raise ImmutableSchemaName(
                 f"Tenant {saved!r}: schema_name cannot change from {saved!r} to "
-                f"{self.schema_name!r} by saving; use the rename_tenant command."
+                f"{self.schema_name!r} by saving; use rename_schema() or the rename_tenant command."
             )
         validate_schema_name(self.schema_name, allow_public=True)
         if not self.slug:
@@ -117,6 +118,35 @@ class TenantModel(models.Model):
         """Create and fill this tenant's schema (called by :meth:`save` for new tenants)."""
         provision_schema(self.schema_name, using=using)
         schema_created.send(sender=type(self), tenant=self, schema_name=self.schema_name)
+
+    def rename_schema(self, new_schema_name: str, *, slug: str | None = None, using: str | None = None) -> None:
+        """Rename this tenant's schema (``ALTER SCHEMA ... RENAME``) and save the row, in one transaction.
+
+        ``slug``, when given, changes too. The public tenant, invalid names and
+        names an installed plug-in reserves (the migrations package's template)
+        are refused with a ``ValidationError`` before any SQL. When anything
+        fails, neither the database nor this instance changes.
+        """
+        if self.is_public:
+            raise ValidationError("The public tenant's schema cannot be renamed.")
+        validate_schema_name(new_schema_name)
+        if new_schema_name in reserved_schema_names():
+            raise ValidationError(f"Schema name {new_schema_name!r} is reserved by an installed app: choose another.")
+        using = using or router.db_for_write(type(self), instance=self)
+        old_schema_name, old_slug = self.schema_name, self.slug
+        try:
+            with transaction.atomic(using=using):
+                self.schema_name = new_schema_name
+                if slug is not None:
+                    self.slug = slug
+                self.full_clean(validate_unique=False)
+                rename_schema(old_schema_name, new_schema_name, using)
+                # The guard in save() compares with this: the rename is the one sanctioned change.
+                self._saved_schema_name = new_schema_name
+                self.save(using=using, update_fields=["schema_name", "slug"])
+        except BaseException:
+            self.schema_name, self.slug, self._saved_schema_name = old_schema_name, old_slug, old_schema_name
+            raise
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         """Delete the row; the schema is dropped too when ``auto_drop_schema`` is set."""

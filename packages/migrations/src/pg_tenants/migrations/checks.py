@@ -28,7 +28,7 @@ def check_migrations_settings(app_configs: Any = None, **kwargs: Any) -> list[Ch
             )
         )
     try:
-        validate_schema_name(tenant_settings.TENANT_TEMPLATE_SCHEMA_NAME)
+        validate_schema_name(migration_settings.TENANT_TEMPLATE_SCHEMA_NAME)
     except InvalidSchemaName as exc:
         messages.append(
             Warning(

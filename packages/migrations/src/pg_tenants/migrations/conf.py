@@ -1,7 +1,7 @@
 """Settings read by the migrations package, with their defaults.
 
 Like :mod:`pg_tenants.core.conf`, every property reads :data:`django.conf.settings`
-live. The template schema's name is the core's ``TENANT_TEMPLATE_SCHEMA_NAME``.
+live.
 """
 
 from __future__ import annotations
@@ -9,6 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+
+#: Schema name of the template that new tenants are cloned from.
+DEFAULT_TEMPLATE_SCHEMA_NAME = "_pg_tenants_template"
 
 #: Default key of the PostgreSQL advisory lock held by ``migrate_schemas``.
 DEFAULT_MIGRATION_LOCK_KEY = 0x70675F74656E  # "pg_ten"
@@ -34,6 +37,11 @@ class MigrationSettings:
     def TENANT_USE_TEMPLATE(self) -> bool:
         """Keep a template schema migrated and clone new tenants from it (``False``: always migrate)."""
         return bool(self._get("TENANT_USE_TEMPLATE", True))
+
+    @property
+    def TENANT_TEMPLATE_SCHEMA_NAME(self) -> str:
+        """Schema kept migrated by ``migrate_schemas`` and cloned for new tenants."""
+        return str(self._get("TENANT_TEMPLATE_SCHEMA_NAME", DEFAULT_TEMPLATE_SCHEMA_NAME))
 
     @property
     def TENANT_MIGRATION_POST_MIGRATE(self) -> str:

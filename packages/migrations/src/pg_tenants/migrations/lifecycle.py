@@ -5,16 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 
 from pg_tenants.core.conf import tenant_settings
 from pg_tenants.core.models import TenantModel
 from pg_tenants.core.registry import get_domain_model, get_tenant_model
 from pg_tenants.core.schema import drop_schema, schema_exists
 from pg_tenants.core.signals import schema_created
-from pg_tenants.core.validation import quote_identifier, validate_schema_name
+from pg_tenants.core.validation import validate_schema_name
 
 from .cloning import clone_schema
+from .conf import migration_settings
 
 
 class TenantOperationError(Exception):
@@ -32,7 +33,7 @@ def get_tenant(schema_name: str, using: str = DEFAULT_DB_ALIAS) -> TenantModel:
 
 def _check_free(schema_name: str, using: str) -> None:
     validate_schema_name(schema_name)
-    if schema_name == tenant_settings.TENANT_TEMPLATE_SCHEMA_NAME:
+    if schema_name == migration_settings.TENANT_TEMPLATE_SCHEMA_NAME:
         raise TenantOperationError(f"Schema {schema_name!r} is the template schema (TENANT_TEMPLATE_SCHEMA_NAME).")
     if get_tenant_model()._default_manager.using(using).filter(schema_name=schema_name).exists():
         raise TenantOperationError(f"A tenant with schema {schema_name!r} already exists: pick another name.")
@@ -118,25 +119,15 @@ def delete_tenant(schema_name: str, *, keep_schema: bool = False, using: str = D
 def rename_tenant(
     schema_name: str, new_schema_name: str, *, slug: str | None = None, using: str = DEFAULT_DB_ALIAS
 ) -> TenantModel:
-    """Rename a tenant's schema (``ALTER SCHEMA ... RENAME``) and row in one transaction."""
+    """Rename a tenant's schema and row in one transaction, once the new name is known to be free.
+
+    The rename itself is :meth:`pg_tenants.core.models.TenantModel.rename_schema`.
+    """
     tenant = get_tenant(schema_name, using)
     if tenant.is_public:
         raise TenantOperationError("The public tenant's schema cannot be renamed.")
     _check_free(new_schema_name, using)
-    with transaction.atomic(using=using):
-        with connections[using].cursor() as cursor:
-            cursor.execute(
-                f"ALTER SCHEMA {quote_identifier(schema_name)} RENAME TO {quote_identifier(new_schema_name)}"
-            )
-        tenant.schema_name = new_schema_name
-        if slug is not None:
-            tenant.slug = slug
-        tenant._renaming = True  # type: ignore[attr-defined]
-        try:
-            tenant.full_clean(validate_unique=False)
-            tenant.save(using=using)
-        finally:
-            tenant._renaming = False  # type: ignore[attr-defined]
+    tenant.rename_schema(new_schema_name, slug=slug, using=using)
     return tenant
 
 

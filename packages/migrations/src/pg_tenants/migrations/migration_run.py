@@ -114,7 +114,7 @@ class MigrationRun:
 
     def _tenant_schemas(self) -> list[str]:
         """The template (when used) and every tenant schema, as ``--schema`` / ``--exclude`` filter them."""
-        names = [tenant_settings.TENANT_TEMPLATE_SCHEMA_NAME] if migration_settings.TENANT_USE_TEMPLATE else []
+        names = [migration_settings.TENANT_TEMPLATE_SCHEMA_NAME] if migration_settings.TENANT_USE_TEMPLATE else []
         names += tenant_schema_names(self.options.using)
         wanted = self.options.schemas
         if wanted:
@@ -139,7 +139,7 @@ class MigrationRun:
             self._phase("new tenants", late, parallel=True)
 
     def _refresh_spares(self) -> None:
-        template = tenant_settings.TENANT_TEMPLATE_SCHEMA_NAME
+        template = migration_settings.TENANT_TEMPLATE_SCHEMA_NAME
         wanted = migration_settings.TENANT_USE_TEMPLATE and migration_settings.TENANT_SPARE_SCHEMAS > 0
         if not wanted or template in self.options.excludes:
             return

@@ -17,7 +17,6 @@ import logging
 
 from django.db import DEFAULT_DB_ALIAS, transaction
 
-from pg_tenants.core.conf import tenant_settings
 from pg_tenants.core.schema import create_schema
 from pg_tenants.core.validation import validate_schema_name
 
@@ -49,7 +48,7 @@ def provision_schema(schema_name: str, using: str = DEFAULT_DB_ALIAS, **kwargs: 
                 cloned = claim_spare(schema_name, using=using)
                 refill_after_commit(using)  # also when none was left: the pool is empty
             if cloned is None:
-                cloned = clone_schema(tenant_settings.TENANT_TEMPLATE_SCHEMA_NAME, schema_name, using=using)
+                cloned = clone_schema(migration_settings.TENANT_TEMPLATE_SCHEMA_NAME, schema_name, using=using)
         if cloned is None:
             logger.info("No template schema to clone; migrating %s from scratch.", schema_name)
             create_schema(schema_name, using)

@@ -44,7 +44,7 @@ _FILL_LOCK = 0
 
 def spare_prefix() -> str:
     """The name every spare schema starts with: the template's name (cut to 40 characters) and ``_spare_``."""
-    return f"{tenant_settings.TENANT_TEMPLATE_SCHEMA_NAME[:40]}_spare_"
+    return f"{migration_settings.TENANT_TEMPLATE_SCHEMA_NAME[:40]}_spare_"
 
 
 def spare_schema_names(using: str = DEFAULT_DB_ALIAS) -> list[str]:
@@ -77,7 +77,7 @@ def claim_spare(schema_name: str, using: str = DEFAULT_DB_ALIAS) -> set[Key] | N
 
 def _add_spare(count: int, using: str) -> bool:
     """In one transaction: one more spare if fewer than ``count`` exist and no one else is adding one."""
-    template = tenant_settings.TENANT_TEMPLATE_SCHEMA_NAME
+    template = migration_settings.TENANT_TEMPLATE_SCHEMA_NAME
     with transaction.atomic(using=using):
         with connections[using].cursor() as cursor:
             cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [SPARE_LOCK_CLASS, _FILL_LOCK])
