@@ -268,9 +268,10 @@ def run(
     module, result_path = write_settings(config, dbs, not args.no_known)
     result_path.unlink(missing_ok=True)
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(CACHE), str(ROOT / "scripts"), env.get("PYTHONPATH", "")]).rstrip(
-        os.pathsep
-    )
+    paths = [str(CACHE), str(ROOT / "scripts"), env.get("PYTHONPATH", "")]
+    if args.source:
+        paths.insert(0, str(args.source))  # ahead of the editable install's path
+    env["PYTHONPATH"] = os.pathsep.join(paths).rstrip(os.pathsep)
     command = [sys.executable, "runtests.py", "--settings", module, "--parallel", str(parallel), "--noinput"]
     command += extra + labels
     print(f"\n== {config}: {' '.join(command[1:])}", flush=True)
@@ -279,6 +280,30 @@ def run(
         return {"crashed": tail[0], "tail": tail[1]}
     summary: dict[str, Any] = json.loads(result_path.read_text())
     return summary
+
+
+def core_source_at(rev: str) -> tuple[Path, str]:
+    """``packages/core/src`` as committed in ``rev``, unpacked under the cache; and the commit."""
+    commit = subprocess.run(
+        ["git", "rev-parse", "--verify", f"{rev}^{{commit}}"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    target = CACHE / f"core-{commit[:12]}"
+    if not (target / "packages" / "core" / "src").exists():
+        target.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(
+            ["git", "archive", commit, "packages/core/src"], cwd=ROOT, capture_output=True, check=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return target / "packages" / "core" / "src", commit
+
+
+def tested_source() -> str:
+    """The commit of the working tree, and whether the core has uncommitted changes."""
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "packages/core/src"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    return f"working tree at {head[:12]}" + (" with uncommitted changes to packages/core/src" if dirty else "")
 
 
 def failing_tests(results: dict[str, dict[str, Any]]) -> list[str]:
@@ -320,8 +345,9 @@ def report(results: dict[str, dict[str, Any]], server: str) -> bool:
         ours = [o for o in bad if o["id"] not in theirs or config == BASELINE]
         if config != BASELINE:
             ok = ok and not ours and not summary["unexpected_successes"]
+        name = f"{config} (the failing tests again)" if summary.get("rerun") else config
         print(
-            f"  {config}: {summary['run']} run, {len(summary['failures'])} failures, {len(summary['errors'])} errors, "
+            f"  {name}: {summary['run']} run, {len(summary['failures'])} failures, {len(summary['errors'])} errors, "
             f"{summary['skipped']} skipped ({len(summary['known'])} known differences), "
             f"{summary['expected_failures']} expected failures"
             + (f"; {len(bad) - len(ours)} of the failures also with Django's backend" if len(ours) < len(bad) else "")
@@ -382,6 +408,11 @@ def main() -> int:
     parser.add_argument("--parallel", type=int, default=1, help="test processes (default 1)")
     parser.add_argument("--no-known", action="store_true", help="run the known differences too")
     parser.add_argument("--runtests", default="", help='options for runtests.py, e.g. --runtests="--keepdb -v 2"')
+    parser.add_argument(
+        "--at",
+        metavar="REV",
+        help="test the core as committed in REV (a clean copy; others' uncommitted edits left out)",
+    )
     parser.add_argument("--json", type=Path, help="also write the summaries to this file")
     parser.add_argument("labels", nargs="*", help=f"Django test labels (default: {' '.join(DEFAULT_LABELS)})")
     args = parser.parse_args()
@@ -403,6 +434,13 @@ def main() -> int:
         server += " (postgres_tests left out: no contrib extensions)"
         labels = [label for label in labels if label != "postgres_tests"]
     args.url = url
+    args.source = None
+    if args.at:
+        args.source, commit = core_source_at(args.at)
+        source = f"packages/core/src at {commit[:12]}"
+    else:
+        source = tested_source()
+    server += f"; {source}"
     # One name per run, so two runs on one server (or a killed one) never collide.
     tag = f"pgt_django_{os.getpid()}"
     dbs = databases(url, tag)
@@ -415,7 +453,7 @@ def main() -> int:
         if BASELINE not in results and failing:
             # Does Django's own backend fail them too? Then the server or Django is the cause.
             print(f"\nRunning the {len(failing)} failing tests with Django's own backend.", flush=True)
-            results[BASELINE] = run(BASELINE, tests, dbs, args, extra, failing)
+            results[BASELINE] = {**run(BASELINE, tests, dbs, args, extra, failing), "rerun": True}
             drop_test_databases(url, tag)
     except KeyboardInterrupt:
         traceback.print_exc()
