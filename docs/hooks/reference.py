@@ -45,6 +45,7 @@ EXAMPLES: dict[str, str] = {
     "TENANT_CACHE_TTL": "60",
     "TENANT_CACHE_SYNC_INTERVAL": "0.5",
     "TENANT_CACHE_MAX_ENTRIES": "50_000",
+    "TENANT_CACHE_MAX_MISSES": "10_000",
     "TENANT_BASE_BACKEND": '"django.contrib.gis.db.backends.postgis"',
     "TENANT_SCHEMA_PROVISIONER": '"pg_tenants.core.schema.provision_by_migrating"',
     "TENANT_TEMPLATE_SCHEMA_NAME": '"_tenant_template"',

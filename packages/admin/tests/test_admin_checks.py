@@ -7,12 +7,16 @@ from django.apps import apps
 from django.conf import settings
 from django.test.utils import override_settings
 
-from pg_tenants.admin.checks import MIDDLEWARE_PATH, check_admin
+from pg_tenants.admin.checks import MIDDLEWARE_PATH, check_admin, check_admin_middleware, check_admin_settings
+
+
+def _messages():
+    return [*check_admin_settings(), *check_admin_middleware(), *check_admin()]
 
 
 def _ids(**overrides) -> list[str]:
     with override_settings(**overrides):
-        return [m.id for m in check_admin()]
+        return [m.id for m in _messages()]
 
 
 def test_recommended_setup_is_clean():
@@ -43,7 +47,7 @@ def test_e002_middleware_before_auth():
 def test_w002_app_after_django_admin():
     installed = [a for a in settings.INSTALLED_APPS if a != "pg_tenants.admin"] + ["pg_tenants.admin"]
     with override_settings(INSTALLED_APPS=installed):
-        assert [m.id for m in check_admin()] == ["pg_tenants_admin.W002"]
+        assert [m.id for m in _messages()] == ["pg_tenants_admin.W002"]
 
 
 def test_w003_contenttypes_in_tenant_apps_without_admin():
@@ -55,9 +59,19 @@ def test_w003_contenttypes_in_tenant_apps_without_admin():
 def test_e003_tenants_for_user_unusable(path):
     messages = []
     with override_settings(TENANT_ADMIN_TENANTS_FOR_USER=path):
-        messages = check_admin()
+        messages = _messages()
     assert [m.id for m in messages] == ["pg_tenants_admin.E003"]
     assert path in messages[0].msg
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"), [("TENANT_ADMIN_REGISTER", "False"), ("TENANT_ADMIN_SEARCH_THRESHOLD", "20")]
+)
+def test_e004_setting_of_the_wrong_type(setting, value):
+    with override_settings(**{setting: value}):
+        [message] = _messages()
+    assert message.id == "pg_tenants_admin.E004"
+    assert message.msg.startswith(f"{setting} is {value!r}, which is not ")
 
 
 def test_the_registered_admins_pass_djangos_own_admin_checks():

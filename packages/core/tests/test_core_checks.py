@@ -194,9 +194,34 @@ def test_e017_per_database_transaction_mode(settings):
 
 
 @pytest.mark.parametrize(
+    ("setting", "value", "wanted"),
+    [
+        ("TENANT_SEARCH_PATH_ON_CONNECT", "False", "True or False"),
+        ("TENANT_CACHE_MAX_ENTRIES", "5000", "a whole number"),
+        ("TENANT_CACHE_TTL", True, "a number"),
+        ("TENANT_EXTRA_SEARCH_PATHS", "extensions", "a list of strings"),
+        ("TENANT_URLCONFS", {"premium": 1}, "a dict of strings to strings"),
+        ("TENANT_MODEL", 42, "a string"),
+        ("TENANT_NOT_FOUND", 404, "a string"),
+    ],
+)
+def test_e018_setting_of_the_wrong_type(settings, setting, value, wanted):
+    setattr(settings, setting, value)
+    message = ids()["pg_tenants.E018"]
+    assert message == f"{setting} is {value!r}, which is not {wanted}."
+
+
+def test_e018_optional_settings_accept_none(settings):
+    settings.TENANT_CACHE_ALIAS = None
+    settings.PUBLIC_SCHEMA_URLCONF = None
+    assert "pg_tenants.E018" not in ids()
+
+
+@pytest.mark.parametrize(
     "check_id",
     sorted(
-        {f"pg_tenants.E{n:03d}" for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14, 15, 16, 17)} | {"pg_tenants.W001"}
+        {f"pg_tenants.E{n:03d}" for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14, 15, 16, 17, 18)}
+        | {"pg_tenants.W001"}
     ),
 )
 def test_every_check_id_is_documented(check_id):

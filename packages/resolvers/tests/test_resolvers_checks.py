@@ -135,3 +135,20 @@ def test_w004_django_hosts_middleware():
     middleware = [*settings.MIDDLEWARE, "django_hosts.middleware.HostsRequestMiddleware"]
     with resolver_settings("hosts", MIDDLEWARE=middleware):
         assert ids() == ["pg_tenants_resolvers.W004"]
+
+
+@pytest.mark.parametrize(
+    ("name", "setting", "value", "wanted"),
+    [
+        ("path", "TENANT_PATH_PUBLIC", "False", "True or False"),
+        ("subdomain", "TENANT_PUBLIC_SUBDOMAINS", "www", "a list of strings"),
+        ("header", "TENANT_HEADER_NAME", 7, "a string"),
+        ("hosts", "TENANT_HOSTS_GROUP", ["tenant"], "a string"),
+        ("hostname", "TENANT_URL_SCHEME", b"https", "a string"),
+    ],
+)
+def test_e014_setting_of_the_wrong_type(name, setting, value, wanted):
+    with resolver_settings(name, **{setting: value}):
+        [(cid, msg)] = resolver_messages()
+    assert cid == "pg_tenants_resolvers.E014"
+    assert msg == f"{setting} is {value!r}, which is not {wanted}."

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Warning, register
-from django.utils.module_loading import import_string
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
+from pg_tenants.core.check_helpers import dotted_path_problem, middleware_order, setting_type_errors
 from pg_tenants.core.conf import tenant_settings
 from pg_tenants.core.routers import app_labels
 
@@ -22,9 +22,49 @@ NEEDED_BEFORE = (
 )
 
 
-@register()
+@register(Tags.admin)
+def check_admin_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E003, E004: the admin's own settings."""
+    errors = setting_type_errors(admin_settings, "pg_tenants_admin.E004")
+    path = admin_settings.TENANT_ADMIN_TENANTS_FOR_USER
+    problem = dotted_path_problem(path) if isinstance(path, str) else None
+    if problem is not None:
+        errors.append(
+            Error(
+                f"TENANT_ADMIN_TENANTS_FOR_USER {path!r} cannot be used: {problem}.",
+                hint="Set it to the dotted path of a function f(user, queryset) -> queryset, or remove it.",
+                id="pg_tenants_admin.E003",
+            )
+        )
+    return errors
+
+
+@register(Tags.admin, Tags.security)
+def check_admin_middleware(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """W001, E002: the switcher's middleware in place, after what it reads."""
+    misplaced = middleware_order(MIDDLEWARE_PATH, must_follow=NEEDED_BEFORE)
+    if misplaced is None:
+        return [
+            Warning(
+                "TenantAdminMiddleware is not in MIDDLEWARE: the admin has no tenant switcher.",
+                hint=f'Add "{MIDDLEWARE_PATH}" to MIDDLEWARE after AuthenticationMiddleware and MessageMiddleware.',
+                id="pg_tenants_admin.W001",
+            )
+        ]
+    return [
+        Error(
+            f"TenantAdminMiddleware comes before {needed.rpartition('.')[2]} in MIDDLEWARE; "
+            "it needs the session, the user and messages.",
+            hint=f'Move "{MIDDLEWARE_PATH}" after "{needed}".',
+            id="pg_tenants_admin.E002",
+        )
+        for needed in misplaced
+    ]
+
+
+@register(Tags.admin)
 def check_admin(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """E001-E003, W001-W003."""
+    """E001, W002, W003: where the admin app and Django's admin are installed and migrated."""
     errors: list[CheckMessage] = []
     shared = app_labels(tenant_settings.SHARED_APPS)
     if "pg_tenants_admin" not in shared:
@@ -35,27 +75,6 @@ def check_admin(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
                 id="pg_tenants_admin.E001",
             )
         )
-    middleware = list(getattr(settings, "MIDDLEWARE", None) or [])
-    if MIDDLEWARE_PATH not in middleware:
-        errors.append(
-            Warning(
-                "TenantAdminMiddleware is not in MIDDLEWARE: the admin has no tenant switcher.",
-                hint=f'Add "{MIDDLEWARE_PATH}" to MIDDLEWARE after AuthenticationMiddleware and MessageMiddleware.',
-                id="pg_tenants_admin.W001",
-            )
-        )
-    else:
-        position = middleware.index(MIDDLEWARE_PATH)
-        for needed in NEEDED_BEFORE:
-            if needed in middleware and middleware.index(needed) > position:
-                errors.append(
-                    Error(
-                        f"TenantAdminMiddleware comes before {needed.rpartition('.')[2]} in MIDDLEWARE; "
-                        "it needs the session, the user and messages.",
-                        hint=f'Move "{MIDDLEWARE_PATH}" after "{needed}".',
-                        id="pg_tenants_admin.E002",
-                    )
-                )
     installed = list(settings.INSTALLED_APPS)
     ours = _position(installed, "pg_tenants.admin")
     django_admin = _position(installed, "django.contrib.admin")
@@ -82,23 +101,6 @@ def check_admin(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
                 id="pg_tenants_admin.W003",
             )
         )
-    path = admin_settings.TENANT_ADMIN_TENANTS_FOR_USER
-    if path:
-        try:
-            target = import_string(path)
-        except ImportError as exc:
-            target = None
-            reason = str(exc)
-        else:
-            reason = "it is not callable"
-        if not callable(target):
-            errors.append(
-                Error(
-                    f"TENANT_ADMIN_TENANTS_FOR_USER {path!r} cannot be used: {reason}.",
-                    hint="Set it to the dotted path of a function f(user, queryset) -> queryset, or remove it.",
-                    id="pg_tenants_admin.E003",
-                )
-            )
     return errors
 
 

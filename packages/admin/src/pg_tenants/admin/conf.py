@@ -1,26 +1,22 @@
 """Settings read by django-pg-tenants-admin, each with its default beside it.
 
-Every property reads :data:`django.conf.settings` when accessed, so
-``override_settings`` just works.
+Cached like every package's settings (:class:`pg_tenants.core.conf.PackageSettings`),
+so ``override_settings`` just works; values are returned as configured and
+checked in :mod:`.checks`.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.conf import settings
+from pg_tenants.core.conf import PackageSettings
 
 
-class AdminSettings:
+class AdminSettings(PackageSettings):
     """Typed, live accessors for the ``TENANT_ADMIN_*`` settings."""
-
-    def _get(self, name: str, default: Any) -> Any:
-        return getattr(settings, name, default)
 
     @property
     def TENANT_ADMIN_REGISTER(self) -> bool:
         """Register the tenant and domain admins on Django's default ``admin.site`` (default ``True``)."""
-        return bool(self._get("TENANT_ADMIN_REGISTER", True))
+        return self._get("TENANT_ADMIN_REGISTER", True)
 
     @property
     def TENANT_ADMIN_TENANTS_FOR_USER(self) -> str | None:
@@ -29,13 +25,12 @@ class AdminSettings:
         ``None`` (the default) lets every user allowed to switch enter every
         active tenant. The function gets the active tenants other than public.
         """
-        value = self._get("TENANT_ADMIN_TENANTS_FOR_USER", None)
-        return str(value) if value else None
+        return self._get("TENANT_ADMIN_TENANTS_FOR_USER", None) or None
 
     @property
     def TENANT_ADMIN_SEARCH_THRESHOLD(self) -> int:
         """Above this many tenants the switcher is a searchable text box instead of a list (default 20)."""
-        return int(self._get("TENANT_ADMIN_SEARCH_THRESHOLD", 20))
+        return self._get("TENANT_ADMIN_SEARCH_THRESHOLD", 20)
 
 
 admin_settings = AdminSettings()

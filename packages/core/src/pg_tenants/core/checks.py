@@ -1,7 +1,8 @@
 """System checks: every misconfiguration a project can make, caught at start-up.
 
 Each check has an id (``pg_tenants.E001`` ...) documented in the reference,
-and a test that triggers it.
+and a test that triggers it. Checks are tagged (``models``, ``database``,
+``security``, ``urls``) so ``manage.py check --tag`` can select them.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from django.apps import apps
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.module_loading import import_string
 
+from .check_helpers import dotted_path_problem, middleware_order, setting_type_errors
 from .conf import tenant_settings
+from .models import DomainModel, TenantModel
 from .resolvers import DuplicateResolverName, get_resolver, load_resolver
 from .routers import app_labels
 from .validation import InvalidSchemaName, validate_schema_name
@@ -32,16 +34,24 @@ SEARCH_PATH_MODES = ("session", "transaction")
 
 
 @register()
+def check_setting_types(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E018: each setting has the type it must have (``"False"`` is not ``False``)."""
+    # Each of these has a check of its own that reports any wrong value.
+    own_checks = ("PUBLIC_SCHEMA_NAME", "TENANT_SEARCH_PATH_MODE", "TENANT_RESOLVER")
+    return setting_type_errors(tenant_settings, "pg_tenants.E018", skip=own_checks)
+
+
+@register(Tags.models)
 def check_models(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """E001, E002: the tenant and domain models."""
-    from .models import DomainModel, TenantModel
-
     errors: list[CheckMessage] = []
     for setting, base, required, cid in (
         ("TENANT_MODEL", TenantModel, True, "pg_tenants.E001"),
         ("TENANT_DOMAIN_MODEL", DomainModel, False, "pg_tenants.E002"),
     ):
         label = getattr(tenant_settings, setting)
+        if not isinstance(label, str):
+            continue  # E018
         if not label:
             if required:
                 errors.append(
@@ -67,9 +77,9 @@ def check_models(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     return errors
 
 
-@register()
-def check_wiring(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """E003-E005, E013: backend, router and middleware in place and in order."""
+@register(Tags.database, Tags.security)
+def check_database_wiring(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E003, E013: the backend and the router in place."""
     errors: list[CheckMessage] = []
     engine = settings.DATABASES.get("default", {}).get("ENGINE", "")
     if engine != BACKEND:
@@ -88,30 +98,33 @@ def check_wiring(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
                 id="pg_tenants.E003",
             )
         )
-    middleware = list(getattr(settings, "MIDDLEWARE", None) or [])
-    if MIDDLEWARE not in middleware:
-        errors.append(
+    return errors
+
+
+@register(Tags.security)
+def check_middleware(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E004, E005: TenantMiddleware in place, before the middleware that reads tenant tables."""
+    before = middleware_order(MIDDLEWARE, must_precede=MUST_FOLLOW)
+    if before is None:
+        return [
             Error(
                 "TenantMiddleware is not in MIDDLEWARE, so requests are never given a tenant.",
                 hint=f'Add "{MIDDLEWARE}" at the top of MIDDLEWARE.',
                 id="pg_tenants.E004",
             )
-        )
-    else:
-        position = middleware.index(MIDDLEWARE)
-        before = [name for name in middleware[:position] if name in MUST_FOLLOW]
-        if before:
-            errors.append(
-                Error(
-                    f"TenantMiddleware comes after {', '.join(before)}, which would read the wrong schema.",
-                    hint="Move TenantMiddleware above them, at the top of MIDDLEWARE.",
-                    id="pg_tenants.E005",
-                )
+        ]
+    if before:
+        return [
+            Error(
+                f"TenantMiddleware comes after {', '.join(before)}, which would read the wrong schema.",
+                hint="Move TenantMiddleware above them, at the top of MIDDLEWARE.",
+                id="pg_tenants.E005",
             )
-    return errors
+        ]
+    return []
 
 
-@register()
+@register(Tags.models, Tags.database)
 def check_apps(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """E006-E010, W001: SHARED_APPS and TENANT_APPS."""
     errors: list[CheckMessage] = []
@@ -149,7 +162,7 @@ def check_apps(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
             )
     for setting in ("TENANT_MODEL", "TENANT_DOMAIN_MODEL"):
         label = getattr(tenant_settings, setting)
-        if label and "." in label:
+        if isinstance(label, str) and "." in label:
             app_label = label.split(".")[0]
             if app_label not in shared_labels:
                 errors.append(
@@ -197,7 +210,7 @@ def _check_relations(shared: frozenset[str], tenant: frozenset[str]) -> list[Che
     return errors
 
 
-@register()
+@register(Tags.urls)
 def check_resolver(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """E011, E012: ``TENANT_RESOLVER`` loads, and no two plug-ins share a name."""
     spec = tenant_settings.TENANT_RESOLVER
@@ -212,9 +225,9 @@ def check_resolver(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     return list(check()) if callable(check) else []
 
 
-@register()
-def check_options(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """E014-E016: search-path mode, schema names in settings, the not-found view."""
+@register(Tags.database)
+def check_search_path(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E014, E015: the search-path mode, and the schema names the search path is made of."""
     errors: list[CheckMessage] = []
     mode = tenant_settings.TENANT_SEARCH_PATH_MODE
     if mode not in SEARCH_PATH_MODES:
@@ -226,24 +239,32 @@ def check_options(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
             )
         )
     names = [("PUBLIC_SCHEMA_NAME", tenant_settings.PUBLIC_SCHEMA_NAME)]
-    names += [("TENANT_EXTRA_SEARCH_PATHS", n) for n in tenant_settings.TENANT_EXTRA_SEARCH_PATHS]
+    extras = tenant_settings.TENANT_EXTRA_SEARCH_PATHS
+    if isinstance(extras, (list, tuple)):  # otherwise E018
+        names += [("TENANT_EXTRA_SEARCH_PATHS", n) for n in extras]
     for setting, name in names:
         try:
             validate_schema_name(name, allow_public=True)
         except InvalidSchemaName as exc:
             errors.append(Error(f"{setting}: {exc.messages[0]}", id="pg_tenants.E015"))
-    action = tenant_settings.TENANT_NOT_FOUND
-    if action not in {"404", "public", ""}:
-        try:
-            import_string(action)
-        except ImportError as exc:
-            errors.append(
-                Error(
-                    f"TENANT_NOT_FOUND {action!r} is neither '404', 'public' nor an importable view: {exc}",
-                    id="pg_tenants.E016",
-                )
-            )
     return errors
+
+
+@register(Tags.urls)
+def check_not_found(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E016: ``TENANT_NOT_FOUND`` names a view that imports."""
+    action = tenant_settings.TENANT_NOT_FOUND
+    if not isinstance(action, str) or action in {"404", "public", ""}:
+        return []  # a value of another type is E018
+    problem = dotted_path_problem(action)
+    if problem is None:
+        return []
+    return [
+        Error(
+            f"TENANT_NOT_FOUND {action!r} is neither '404', 'public' nor an importable view: {problem}",
+            id="pg_tenants.E016",
+        )
+    ]
 
 
 @register(Tags.database, Tags.security)

@@ -5,18 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
+from pg_tenants.core.check_helpers import setting_type_errors
 from pg_tenants.core.conf import tenant_settings
 from pg_tenants.core.validation import InvalidSchemaName, validate_schema_name
 
 from .conf import migration_settings
 
 
-@register()
+@register(Tags.database)
 def check_migrations_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """``pg_tenants.migrations`` must be a shared app; the template name must be a valid schema name."""
-    messages: list[CheckMessage] = []
+    """W001, E001-E004: a shared app, a usable template name, spare settings, setting types."""
+    # These three have checks of their own that report any wrong value.
+    own_checks = ("TENANT_TEMPLATE_SCHEMA_NAME", "TENANT_SPARE_SCHEMAS", "TENANT_SPARE_REFILL")
+    messages = setting_type_errors(migration_settings, "pg_tenants_migrations.E004", skip=own_checks)
     if "pg_tenants.migrations" not in tenant_settings.SHARED_APPS:
         messages.append(
             Warning(
@@ -31,17 +34,14 @@ def check_migrations_settings(app_configs: Any = None, **kwargs: Any) -> list[Ch
         validate_schema_name(migration_settings.TENANT_TEMPLATE_SCHEMA_NAME)
     except InvalidSchemaName as exc:
         messages.append(
-            Warning(
+            Error(
                 f"TENANT_TEMPLATE_SCHEMA_NAME is not usable: {exc.messages[0]}",
                 hint="Set it to an unused schema name such as '_pg_tenants_template'.",
-                id="pg_tenants_migrations.W002",
+                id="pg_tenants_migrations.E003",
             )
         )
-    try:
-        spares = migration_settings.TENANT_SPARE_SCHEMAS
-    except (TypeError, ValueError):
-        spares = -1
-    if spares < 0:
+    spares = migration_settings.TENANT_SPARE_SCHEMAS
+    if not isinstance(spares, int) or isinstance(spares, bool) or spares < 0:
         messages.append(
             Error(
                 "TENANT_SPARE_SCHEMAS must be a whole number, 0 or more "

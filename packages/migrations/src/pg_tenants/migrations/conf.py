@@ -1,14 +1,13 @@
 """Settings read by the migrations package, with their defaults.
 
-Like :mod:`pg_tenants.core.conf`, every property reads :data:`django.conf.settings`
-live.
+Cached like every package's settings (:class:`pg_tenants.core.conf.PackageSettings`),
+so ``override_settings`` just works; values are returned as configured and
+checked in :mod:`.checks`.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.conf import settings
+from pg_tenants.core.conf import PackageSettings
 
 #: Schema name of the template that new tenants are cloned from.
 DEFAULT_TEMPLATE_SCHEMA_NAME = "_pg_tenants_template"
@@ -17,31 +16,28 @@ DEFAULT_TEMPLATE_SCHEMA_NAME = "_pg_tenants_template"
 DEFAULT_MIGRATION_LOCK_KEY = 0x70675F74656E  # "pg_ten"
 
 
-class MigrationSettings:
+class MigrationSettings(PackageSettings):
     """Typed, live accessors for the migrations package's settings."""
-
-    def _get(self, name: str, default: Any) -> Any:
-        return getattr(settings, name, default)
 
     @property
     def TENANT_MIGRATION_JOBS(self) -> int:
         """Default ``--jobs`` of ``migrate_schemas`` (schemas migrated at once, one connection each)."""
-        return int(self._get("TENANT_MIGRATION_JOBS", 2))
+        return self._get("TENANT_MIGRATION_JOBS", 2)
 
     @property
     def TENANT_MIGRATION_LOCK_KEY(self) -> int:
         """Key of the advisory lock that keeps two ``migrate_schemas`` runs apart."""
-        return int(self._get("TENANT_MIGRATION_LOCK_KEY", DEFAULT_MIGRATION_LOCK_KEY))
+        return self._get("TENANT_MIGRATION_LOCK_KEY", DEFAULT_MIGRATION_LOCK_KEY)
 
     @property
     def TENANT_USE_TEMPLATE(self) -> bool:
         """Keep a template schema migrated and clone new tenants from it (``False``: always migrate)."""
-        return bool(self._get("TENANT_USE_TEMPLATE", True))
+        return self._get("TENANT_USE_TEMPLATE", True)
 
     @property
     def TENANT_TEMPLATE_SCHEMA_NAME(self) -> str:
         """Schema kept migrated by ``migrate_schemas`` and cloned for new tenants."""
-        return str(self._get("TENANT_TEMPLATE_SCHEMA_NAME", DEFAULT_TEMPLATE_SCHEMA_NAME))
+        return self._get("TENANT_TEMPLATE_SCHEMA_NAME", DEFAULT_TEMPLATE_SCHEMA_NAME)
 
     @property
     def TENANT_MIGRATION_POST_MIGRATE(self) -> str:
@@ -51,7 +47,7 @@ class MigrationSettings:
         ``"auto"`` (default: only when the plan adds, removes or renames models or
         changes model options, which is all Django's own receivers react to).
         """
-        return str(self._get("TENANT_MIGRATION_POST_MIGRATE", "auto"))
+        return self._get("TENANT_MIGRATION_POST_MIGRATE", "auto")
 
     @property
     def TENANT_MIGRATION_REPLAY(self) -> bool:
@@ -62,17 +58,17 @@ class MigrationSettings:
         schemas per round trip; anything else runs Django's executor in each
         schema. ``False``: always run the executor (like ``migrate_schemas --executor``).
         """
-        return bool(self._get("TENANT_MIGRATION_REPLAY", True))
+        return self._get("TENANT_MIGRATION_REPLAY", True)
 
     @property
     def TENANT_MIGRATION_BATCH_SIZE(self) -> int:
-        """Schemas per round trip (and per transaction) when a plan is replayed."""
-        return max(1, int(self._get("TENANT_MIGRATION_BATCH_SIZE", 50)))
+        """Schemas per round trip (and per transaction) when a plan is replayed (at least 1 is used)."""
+        return self._get("TENANT_MIGRATION_BATCH_SIZE", 50)
 
     @property
     def TENANT_SPARE_SCHEMAS(self) -> int:
         """Spare copies of the template kept ready; a new tenant takes one by renaming it (0: off)."""
-        return int(self._get("TENANT_SPARE_SCHEMAS", 0))
+        return self._get("TENANT_SPARE_SCHEMAS", 0)
 
     @property
     def TENANT_SPARE_REFILL(self) -> str:
@@ -85,7 +81,7 @@ class MigrationSettings:
         :func:`pg_tenants.migrations.spares.refill_spare_schemas` (from a task
         queue, say) make them.
         """
-        return str(self._get("TENANT_SPARE_REFILL", "thread"))
+        return self._get("TENANT_SPARE_REFILL", "thread")
 
 
 migration_settings = MigrationSettings()

@@ -201,7 +201,7 @@ class MigrationRun:
             groups.setdefault(keys, []).append(name)
         singles: list[WorkItem] = list(groups.pop(None, []))  # no history: the executor starts them
         batches: list[WorkItem] = []
-        size = migration_settings.TENANT_MIGRATION_BATCH_SIZE
+        size = max(1, migration_settings.TENANT_MIGRATION_BATCH_SIZE)
         for keys, members in groups.items():
             assert keys is not None
             prepared = prepare_replay(self.snapshot, keys, members[0], self.options.using)

@@ -1,7 +1,8 @@
 """System checks for the resolvers' settings (``pg_tenants_resolvers.E001`` ...).
 
 Each resolver's ``check()`` returns the checks for the settings it reads; the
-core's ``check_resolver`` system check calls it at start-up.
+core's ``check_resolver`` system check calls it at start-up. A setting of the
+wrong type is E014, and its other checks are then skipped.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ import re
 from urllib.parse import urlsplit
 
 from django.core.checks import CheckMessage, Error, Warning
-from django.utils.module_loading import import_string
 
+from pg_tenants.core.check_helpers import dotted_path_problem, setting_type_errors
 from pg_tenants.core.conf import tenant_settings
 from pg_tenants.core.hostnames import InvalidHost, normalize_domain
 
@@ -24,8 +25,16 @@ HEADER_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
 PATH_PREFIX_RE = re.compile(r"[A-Za-z0-9._~-]+(?:/[A-Za-z0-9._~-]+)*")
 
 
+def check_types(*names: str) -> list[CheckMessage]:
+    """E014: the named resolver settings have the types their properties declare."""
+    return setting_type_errors(resolver_settings, f"{PREFIX}.E014", only=names)
+
+
 def check_base_domain() -> list[CheckMessage]:
     """E001, E002: ``TENANT_BASE_DOMAIN`` is set and is a domain name."""
+    wrong = check_types("TENANT_BASE_DOMAIN", "TENANT_PUBLIC_SUBDOMAINS")
+    if wrong:
+        return wrong
     value = resolver_settings.TENANT_BASE_DOMAIN
     if not value:
         return [
@@ -55,7 +64,9 @@ def check_base_domain() -> list[CheckMessage]:
 
 def check_url_options() -> list[CheckMessage]:
     """E003, E004: ``TENANT_URL_SCHEME`` and ``TENANT_URL_PORT``."""
-    errors: list[CheckMessage] = []
+    errors = check_types("TENANT_URL_SCHEME", "TENANT_URL_PORT")
+    if errors:
+        return errors
     scheme = resolver_settings.TENANT_URL_SCHEME
     if scheme.lower() not in {"http", "https"}:
         errors.append(
@@ -79,6 +90,9 @@ def check_url_options() -> list[CheckMessage]:
 
 def check_base_url(resolver: str) -> list[CheckMessage]:
     """E005, W001: ``TENANT_BASE_URL``, which the header and path resolvers build links from."""
+    wrong = check_types("TENANT_BASE_URL")
+    if wrong:
+        return wrong
     value = resolver_settings.TENANT_BASE_URL
     if not value:
         return [
@@ -103,7 +117,9 @@ def check_base_url(resolver: str) -> list[CheckMessage]:
 
 def check_header_settings() -> list[CheckMessage]:
     """E006-E008, W002: header name, trusted proxies and the trust check."""
-    errors: list[CheckMessage] = []
+    errors = check_types("TENANT_HEADER_NAME", "TENANT_TRUSTED_PROXIES")
+    if errors:
+        return errors
     name = resolver_settings.TENANT_HEADER_NAME
     if not HEADER_NAME_RE.fullmatch(name):
         errors.append(
@@ -113,7 +129,7 @@ def check_header_settings() -> list[CheckMessage]:
                 id=f"{PREFIX}.E006",
             )
         )
-    proxies = resolver_settings.TENANT_TRUSTED_PROXIES
+    proxies = resolver_settings.trusted_proxies()
     for entry in proxies:
         try:
             ipaddress.ip_network(str(entry), strict=False)
@@ -127,20 +143,16 @@ def check_header_settings() -> list[CheckMessage]:
             )
     check = resolver_settings.TENANT_TRUSTED_PROXY_CHECK
     if isinstance(check, str):
-        try:
-            check = import_string(check)
-        except ImportError as exc:
+        problem = dotted_path_problem(check)
+        if problem is not None:
             errors.append(
                 Error(
-                    f"TENANT_TRUSTED_PROXY_CHECK {resolver_settings.TENANT_TRUSTED_PROXY_CHECK!r} cannot be "
-                    f"imported: {exc}",
-                    hint="Give the dotted path of a function check(request) -> bool.",
+                    f"TENANT_TRUSTED_PROXY_CHECK {check!r} cannot be used: {problem}",
+                    hint="Give a function check(request) -> bool, or its dotted path.",
                     id=f"{PREFIX}.E008",
                 )
             )
-            check = None
-            proxies = proxies or ("<invalid>",)  # already reported; do not also warn W002
-    if check is not None and not callable(check):
+    elif check is not None and not callable(check):
         errors.append(
             Error(
                 f"TENANT_TRUSTED_PROXY_CHECK {check!r} is not callable.",
@@ -162,6 +174,9 @@ def check_header_settings() -> list[CheckMessage]:
 
 def check_path_prefix() -> list[CheckMessage]:
     """E009: ``TENANT_PATH_PREFIX`` is made of plain path segments (it may be empty)."""
+    wrong = check_types("TENANT_PATH_PREFIX", "TENANT_PATH_PUBLIC")
+    if wrong:
+        return wrong
     prefix = resolver_settings.TENANT_PATH_PREFIX.strip("/")
     segments = prefix.split("/") if prefix else []
     if (prefix and not PATH_PREFIX_RE.fullmatch(prefix)) or any(s in {".", ".."} for s in segments):

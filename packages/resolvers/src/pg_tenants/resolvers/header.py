@@ -67,7 +67,7 @@ def is_trusted(request: HttpRequest) -> bool:
     """
     address = client_address(request)
     if address is not None:
-        for network in trusted_networks(tuple(resolver_settings.TENANT_TRUSTED_PROXIES)):
+        for network in trusted_networks(resolver_settings.trusted_proxies()):
             if address.version == network.version and address in network:
                 return True
     check = resolver_settings.TENANT_TRUSTED_PROXY_CHECK
@@ -166,7 +166,7 @@ class HeaderResolver:
         the test client's default (127.0.0.1) is not trusted.
         """
         headers = {meta_key(resolver_settings.TENANT_HEADER_NAME): tenant.slug}
-        networks = trusted_networks(tuple(resolver_settings.TENANT_TRUSTED_PROXIES))
+        networks = trusted_networks(resolver_settings.trusted_proxies())
         loopback = ipaddress.ip_address("127.0.0.1")
         if networks and not any(loopback.version == n.version and loopback in n for n in networks):
             network = networks[0]

@@ -15,10 +15,11 @@ from django.core.checks import CheckMessage, Error, Warning
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import NoReverseMatch
 
+from pg_tenants.core.check_helpers import middleware_order
 from pg_tenants.core.resolution import Resolution
 
 from .base import NO_TENANT, TenantURLUnavailable, host_url, is_slug, request_hostname
-from .checks import PREFIX, check_url_options
+from .checks import PREFIX, check_types, check_url_options
 from .conf import resolver_settings
 
 if TYPE_CHECKING:
@@ -113,7 +114,7 @@ class HostsResolver:
         return host_url(hostname, path, scheme=scheme, port=port)
 
     def check(self) -> list[CheckMessage]:
-        """E011-E013, W003, W004: django-hosts installed and configured for tenants."""
+        """E011-E014, W003, W004: django-hosts installed and configured for tenants."""
         if find_spec("django_hosts") is None:
             return [
                 Error(
@@ -132,7 +133,9 @@ class HostsResolver:
                     id=f"{PREFIX}.E012",
                 )
             ]
-        errors: list[CheckMessage] = []
+        errors = check_types("TENANT_HOSTS_GROUP", "TENANT_HOSTS_TENANT_HOST", "TENANT_HOSTS_PUBLIC_HOST")
+        if errors:
+            return errors
         group = resolver_settings.TENANT_HOSTS_GROUP
         try:
             tenant_host(group)
@@ -147,7 +150,7 @@ class HostsResolver:
                     id=f"{PREFIX}.W003",
                 )
             )
-        in_use = [m for m in getattr(settings, "MIDDLEWARE", []) if m in DJANGO_HOSTS_MIDDLEWARE]
+        in_use = [m for m in DJANGO_HOSTS_MIDDLEWARE if middleware_order(m) is not None]
         if in_use:
             errors.append(
                 Warning(

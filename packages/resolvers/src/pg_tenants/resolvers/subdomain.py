@@ -48,7 +48,7 @@ class SubdomainResolver:
         label, dot, rest = host.partition(".")
         if not dot or rest != base:
             return None  # outside the base domain, or deeper than one label
-        if label in resolver_settings.TENANT_PUBLIC_SUBDOMAINS:
+        if label in resolver_settings.public_subdomains():
             return Resolution.public()
         if not is_slug(label):
             return None
