@@ -13,7 +13,7 @@ from django.test import Client as HttpClient
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
-from pg_tenants.core.cache import tenant_cache
+from pg_tenants.core.cache import TenantCache, tenant_cache
 from sandbox.customers.models import Client, Domain
 
 
@@ -63,22 +63,76 @@ def test_deleting_a_domain_invalidates(acme_globex):
     assert tenant_cache.get("domain", "acme.example") is None
 
 
-@pytest.mark.django_db
-@override_settings(TENANT_CACHE_TTL=0.05)
-def test_entries_expire_after_ttl(acme_globex):
-    tenant_cache.get("slug", "acme")
-    misses = tenant_cache.misses
-    time.sleep(0.1)
-    tenant_cache.get("slug", "acme")
-    assert tenant_cache.misses == misses + 1
+class FakeClock:
+    """A monotonic clock that moves only when told to."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clocked():
+    """A tenant cache of its own, on a clock the test moves."""
+    clock = FakeClock()
+    return TenantCache(clock=clock), clock
 
 
 @pytest.mark.django_db
-@override_settings(TENANT_CACHE_MAX_ENTRIES=3)
-def test_cache_is_bounded(acme_globex):
+@override_settings(TENANT_CACHE_TTL=60)
+def test_entries_expire_after_ttl(acme_globex, clocked):
+    cache, clock = clocked
+    cache.get("slug", "acme")
+    cache.get("slug", "nobody")
+    clock.now += 59
+    cache.get("slug", "acme")
+    cache.get("slug", "nobody")
+    assert cache.misses == 2  # still fresh: no query
+    clock.now += 2
+    cache.get("slug", "acme")
+    cache.get("slug", "nobody")
+    assert cache.misses == 4
+
+
+@pytest.mark.django_db
+@override_settings(TENANT_CACHE_MAX_MISSES=3)
+def test_unknown_lookups_are_bounded(acme_globex, clocked):
+    cache, _ = clocked
     for i in range(10):
-        tenant_cache.get("slug", f"random-{i}")
-    assert len(tenant_cache._entries) == 3
+        cache.get("slug", f"random-{i}")
+    assert len(cache) == 3
+
+
+@pytest.mark.django_db
+@override_settings(TENANT_CACHE_MAX_MISSES=2)
+def test_unknown_lookups_never_push_tenants_out(acme_globex, clocked):
+    cache, _ = clocked
+    acme, globex = acme_globex
+    cache.get("slug", "acme")
+    cache.get("slug", "globex")
+    for i in range(50):  # a scan of unknown hosts
+        cache.get("domain", f"scan-{i}.example")
+    misses = cache.misses
+    assert cache.get("slug", "acme").pk == acme.pk
+    assert cache.get("slug", "globex").pk == globex.pk
+    assert cache.misses == misses
+
+
+@pytest.mark.django_db
+@override_settings(TENANT_CACHE_MAX_ENTRIES=2)
+def test_eviction_is_least_recently_used(acme_globex, clocked):
+    cache, _ = clocked
+    cache.get("slug", "acme")
+    cache.get("slug", "globex")
+    cache.get("slug", "acme")  # a hit: acme is now the most recently used
+    cache.get("schema_name", "globex")  # a third tenant entry evicts the least recently used
+    misses = cache.misses
+    cache.get("slug", "acme")
+    assert cache.misses == misses  # kept
+    cache.get("slug", "globex")
+    assert cache.misses == misses + 1  # evicted
 
 
 @pytest.mark.django_db(transaction=True)
@@ -87,9 +141,11 @@ def test_another_process_saving_a_tenant_invalidates_this_one(acme_globex, tmp_p
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(tmp_path)}
     }
-    settings.TENANT_CACHE_SYNC_INTERVAL = 0.2
-    assert tenant_cache.get("slug", "acme").pk == acme.pk
-    assert tenant_cache.get("slug", "acme-moved") is None
+    settings.TENANT_CACHE_SYNC_INTERVAL = 60
+    clock = FakeClock()
+    cache = TenantCache(clock=clock)
+    assert cache.get("slug", "acme").pk == acme.pk
+    assert cache.get("slug", "acme-moved") is None
     url = os.environ.get("DATABASE_URL", "")
     env = {
         **os.environ,
@@ -106,11 +162,12 @@ def test_another_process_saving_a_tenant_invalidates_this_one(acme_globex, tmp_p
         "t = Client.objects.get(schema_name='acme'); t.slug = 'acme-moved'; t.save()\n"
     )
     subprocess.run([sys.executable, "-c", script], env=env, check=True, cwd=os.getcwd(), timeout=60)
-    time.sleep(0.3)  # past TENANT_CACHE_SYNC_INTERVAL
     try:
-        # No signal reached this process: only the shared generation number did.
-        assert tenant_cache.get("slug", "acme") is None
-        assert tenant_cache.get("slug", "acme-moved").pk == acme.pk
+        assert cache.get("slug", "acme").pk == acme.pk  # within TENANT_CACHE_SYNC_INTERVAL: not read yet
+        clock.now += 60
+        # No signal reached this cache: only the shared generation number did.
+        assert cache.get("slug", "acme") is None
+        assert cache.get("slug", "acme-moved").pk == acme.pk
     finally:
         Client.objects.filter(pk=acme.pk).update(slug="acme")
 
@@ -122,12 +179,15 @@ def test_shared_generation_is_read_at_most_once_per_interval(acme_globex, settin
     from pg_tenants.core.cache import GENERATION_KEY
 
     settings.TENANT_CACHE_SYNC_INTERVAL = 60
-    tenant_cache.get("slug", "acme")
+    clock = FakeClock()
+    cache = TenantCache(clock=clock)
+    cache.get("slug", "acme")
+    cache.get("slug", "acme")  # the first read of the generation cleared the (empty) cache: read again
     caches["default"].set(GENERATION_KEY, time.time_ns())  # as another process's save would
-    misses = tenant_cache.misses
-    tenant_cache.get("slug", "acme")  # within the interval: the shared generation is not read
-    assert tenant_cache.misses == misses
-    settings.TENANT_CACHE_SYNC_INTERVAL = 0  # (a setting change also clears cached settings)
-    tenant_cache._next_sync = 0.0
-    tenant_cache.get("slug", "acme")
-    assert tenant_cache.misses == misses + 1
+    misses = cache.misses
+    clock.now += 59
+    cache.get("slug", "acme")  # within the interval: the shared generation is not read
+    assert cache.misses == misses
+    clock.now += 1
+    cache.get("slug", "acme")
+    assert cache.misses == misses + 1

@@ -5,7 +5,8 @@ saved or deleted: at once in this process, and in other processes through a
 generation number kept in Django's cache framework (``TENANT_CACHE_ALIAS``),
 which each process reads at most every ``TENANT_CACHE_SYNC_INTERVAL`` seconds.
 Every entry also expires after ``TENANT_CACHE_TTL`` seconds, a safety net for
-changes made behind Django's back.
+changes made behind Django's back. Tenants found and look-ups that found none
+are bounded separately, each dropping its least recently used entry first.
 
 A look-up that raced an invalidation (it read the row, then a save committed
 and cleared the cache) answers with what it read but does not store it. A
@@ -20,6 +21,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from asgiref.sync import sync_to_async
@@ -36,7 +38,6 @@ if TYPE_CHECKING:
     from .resolution import Resolution
 
 GENERATION_KEY = "pg_tenants:tenant-cache-generation"
-_MISS = object()
 _SCHEMA_EXISTS = "_pg_tenants_schema_exists"
 
 
@@ -55,10 +56,20 @@ class _SchemaExists(Func):
 
 
 class TenantCache:
-    """Maps ``(lookup, value)`` to a tenant (or to "no such tenant")."""
+    """Maps ``(lookup, value)`` to a tenant, or to "no such tenant", in process memory.
 
-    def __init__(self) -> None:
-        self._entries: OrderedDict[tuple[str, str], tuple[float, TenantModel | None]] = OrderedDict()
+    Tenants found and look-ups that found none are kept apart, each bounded
+    (``TENANT_CACHE_MAX_ENTRIES``, ``TENANT_CACHE_MAX_MISSES``) and each
+    evicting its least recently used entry first: a stream of unknown hosts
+    never pushes the tenants being served out. ``clock`` (``time.monotonic``
+    by default) measures the TTL and the sync interval; tests pass their own.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        # (expires, answer) by (lookup, value); answers are tenants in one, None in the other.
+        self._tenants: OrderedDict[tuple[str, str], tuple[float, TenantModel | None]] = OrderedDict()
+        self._misses: OrderedDict[tuple[str, str], tuple[float, TenantModel | None]] = OrderedDict()
         self._lock = threading.Lock()
         self._generation: Any = None
         #: Bumped by every clear(); a load stores its answer only if it is unchanged since before its query.
@@ -67,43 +78,38 @@ class TenantCache:
         #: Number of database look-ups made; tests read it to prove a warm path costs none.
         self.misses = 0
 
+    def __len__(self) -> int:
+        """How many answers are kept (tenants and look-ups that found none)."""
+        return len(self._tenants) + len(self._misses)
+
     # -- reading ---------------------------------------------------------------
 
-    def peek(self, lookup: str, value: str) -> Any:
-        """The cached answer, or the ``MISS`` sentinel (see :meth:`is_miss`). Runs no SQL.
-
-        It may read the shared generation from ``TENANT_CACHE_ALIAS``, which is
-        I/O for some cache backends: async code uses :meth:`aget`.
-        """
-        self._sync_generation()
-        return self._peek_local(lookup, value)
-
-    def _peek_local(self, lookup: str, value: str) -> Any:
+    def _remembered(self, lookup: str, value: str) -> tuple[bool, TenantModel | None]:
+        """``(True, answer)`` when the answer is in memory and fresh, else ``(False, None)``. No I/O."""
         key = (lookup, value)
-        entry = self._entries.get(key)
-        if entry is None:
-            return _MISS
-        expires, tenant = entry
-        if expires < time.monotonic():
-            with self._lock:
-                self._entries.pop(key, None)
-            return _MISS
-        return tenant
-
-    @staticmethod
-    def is_miss(value: Any) -> bool:
-        """Whether :meth:`peek` found nothing."""
-        return value is _MISS
+        with self._lock:
+            for entries in (self._tenants, self._misses):
+                entry = entries.get(key)
+                if entry is None:
+                    continue
+                expires, tenant = entry
+                if expires < self._clock():
+                    del entries[key]
+                    return False, None
+                entries.move_to_end(key)  # least recently used is evicted first
+                return True, tenant
+        return False, None
 
     def get(self, lookup: str, value: str) -> TenantModel | None:
         """The tenant for a look-up, from memory when warm, else from the database.
 
-        Raises :class:`TenantSchemaMissing` when the tenant's schema does not exist.
+        It may read the shared generation from ``TENANT_CACHE_ALIAS``, which is
+        I/O for some cache backends: async code uses :meth:`aget`. Raises
+        :class:`TenantSchemaMissing` when the tenant's schema does not exist.
         """
-        tenant = self.peek(lookup, value)
-        if tenant is _MISS:
-            return self.load(lookup, value)
-        return tenant  # type: ignore[no-any-return]
+        self._sync_generation()
+        found, tenant = self._remembered(lookup, value)
+        return tenant if found else self.load(lookup, value)
 
     async def aget(self, lookup: str, value: str) -> TenantModel | None:
         """:meth:`get` for async code: answers from memory, or hops to a thread for any I/O.
@@ -112,9 +118,9 @@ class TenantCache:
         or the answer is not in memory.
         """
         if not self._sync_due():
-            tenant = self._peek_local(lookup, value)
-            if tenant is not _MISS:
-                return tenant  # type: ignore[no-any-return]
+            found, tenant = self._remembered(lookup, value)
+            if found:
+                return tenant
         return await sync_to_async(self.get)(lookup, value)
 
     def get_for_resolution(self, resolution: Resolution) -> TenantModel | None:
@@ -139,11 +145,24 @@ class TenantCache:
             raise TenantSchemaMissing(tenant)
         with self._lock:
             if generation == self._local_generation:
-                self._entries[(lookup, value)] = (time.monotonic() + tenant_settings.TENANT_CACHE_TTL, tenant)
-                self._entries.move_to_end((lookup, value))
-                while len(self._entries) > tenant_settings.TENANT_CACHE_MAX_ENTRIES:
-                    self._entries.popitem(last=False)
+                self._store((lookup, value), tenant)
         return tenant
+
+    def _store(self, key: tuple[str, str], tenant: TenantModel | None) -> None:
+        # Called with the lock held.
+        expires = self._clock() + tenant_settings.TENANT_CACHE_TTL
+        if tenant is None:
+            self._tenants.pop(key, None)
+            self._misses[key] = (expires, None)
+            self._misses.move_to_end(key)
+            bound, entries = tenant_settings.TENANT_CACHE_MAX_MISSES, self._misses
+        else:
+            self._misses.pop(key, None)
+            self._tenants[key] = (expires, tenant)
+            self._tenants.move_to_end(key)
+            bound, entries = tenant_settings.TENANT_CACHE_MAX_ENTRIES, self._tenants
+        while len(entries) > bound:
+            entries.popitem(last=False)
 
     def _query(self, lookup: str, value: str) -> tuple[TenantModel | None, bool]:
         """The tenant (or ``None``) and whether its schema exists, in one query."""
@@ -189,27 +208,26 @@ class TenantCache:
 
     def tenant_for_schema_in_memory(self, schema_name: str) -> TenantModel | None:
         """:meth:`tenant_for_schema` from memory only (no I/O at all); ``None`` when not cached."""
-        tenant = self._peek_local("schema_name", schema_name)
-        if tenant is _MISS:
+        found, tenant = self._remembered("schema_name", schema_name)
+        if not found:
             return None
-        if tenant is None:
-            tenant = get_tenant_model()(schema_name=schema_name)
-        return tenant  # type: ignore[no-any-return]
+        return tenant if tenant is not None else get_tenant_model()(schema_name=schema_name)
 
     # -- invalidation ------------------------------------------------------------
 
     def clear(self) -> None:
         """Forget every entry in this process (and read the shared generation again next time)."""
         with self._lock:
-            self._entries.clear()
+            self._tenants.clear()
+            self._misses.clear()
             self._local_generation += 1
         self._next_sync = 0.0
 
     def forget_schema(self, schema_name: str) -> None:
         """Drop, in this process, every entry naming the tenant of ``schema_name`` (its schema went missing)."""
         with self._lock:
-            for key in [k for k, (_, t) in self._entries.items() if t is not None and t.schema_name == schema_name]:
-                del self._entries[key]
+            for key in [k for k, (_, t) in self._tenants.items() if t is not None and t.schema_name == schema_name]:
+                del self._tenants[key]
 
     def invalidate(self) -> None:
         """Forget every entry here and tell other processes to do the same."""
@@ -226,13 +244,13 @@ class TenantCache:
         self._generation = generation
 
     def _sync_due(self) -> bool:
-        return tenant_settings.TENANT_CACHE_ALIAS is not None and time.monotonic() >= self._next_sync
+        return tenant_settings.TENANT_CACHE_ALIAS is not None and self._clock() >= self._next_sync
 
     def _sync_generation(self) -> None:
         alias = tenant_settings.TENANT_CACHE_ALIAS
         if alias is None or not self._sync_due():
             return
-        self._next_sync = time.monotonic() + tenant_settings.TENANT_CACHE_SYNC_INTERVAL
+        self._next_sync = self._clock() + tenant_settings.TENANT_CACHE_SYNC_INTERVAL
         generation = caches[alias].get(GENERATION_KEY)
         if generation != self._generation:
             self.clear()
