@@ -244,6 +244,8 @@ PATH_CHANGES = {
 
 @pytest.mark.parametrize("statement", PATH_CHANGES.values(), ids=PATH_CHANGES.keys())
 def test_a_path_changed_by_sql_is_noticed(db: DatabaseWrapper, statement: str) -> None:
+    # The connection starts in globex, so what RESET returns to (the start-up value) is not acme's.
+    settle_on(db, "globex")
     with schema_context("acme"):
         assert where(db) == "acme"
         with db.cursor() as cursor:
@@ -366,8 +368,10 @@ def test_on_commit_callbacks_run_in_the_schema_that_registered_them(db: Database
 
 
 @pytest.fixture
-def tx_db(db: DatabaseWrapper) -> DatabaseWrapper:
+def tx_db(db: DatabaseWrapper, settings: Any) -> DatabaseWrapper:
+    """The connection in transaction mode: set for its alias, and globally (the default alias is not used here)."""
     db.settings_dict["TENANT_SEARCH_PATH_MODE"] = "transaction"
+    settings.TENANT_SEARCH_PATH_MODE = "transaction"
     return db
 
 
