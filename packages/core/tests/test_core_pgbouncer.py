@@ -176,8 +176,8 @@ from pg_tenants.core.backend import pooler  # noqa: E402
 from pg_tenants.core.backend.base import DatabaseWrapper  # noqa: E402
 from pg_tenants.core.testing import get_test_tenant  # noqa: E402
 from pg_tenants.core.testing.database import database_url  # noqa: E402
-from pg_tenants.core.testing.pgbouncer import PgBouncer  # noqa: E402
 from sandbox.notes.models import Note  # noqa: E402
+from sandbox.tooling.pgbouncer import PgBouncer  # noqa: E402
 
 
 @pytest.fixture(scope="module")

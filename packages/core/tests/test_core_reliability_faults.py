@@ -51,9 +51,9 @@ def _restart_worker(args: argparse.Namespace) -> None:
     from django.db import connections
 
     from pg_tenants.core import tenant_context
-    from pg_tenants.core.testing.wsgi import wsgi_request
     from sandbox.customers.models import Client as Tenant
     from sandbox.notes.models import Note
+    from sandbox.tooling.wsgi import wsgi_request
 
     call_command("migrate_schemas" if "migrate_schemas" in get_commands() else "migrate", verbosity=0)
     for name in RESTART_TENANTS:
@@ -135,9 +135,9 @@ from pg_tenants.core import tenant_context  # noqa: E402
 from pg_tenants.core.schema import drop_schema, schema_exists  # noqa: E402
 from pg_tenants.core.testing import get_test_tenant  # noqa: E402
 from pg_tenants.core.testing.database import url_from_settings  # noqa: E402
-from pg_tenants.core.testing.wsgi import wsgi_request  # noqa: E402
 from sandbox.customers.models import Client as Tenant  # noqa: E402
 from sandbox.notes.models import Note  # noqa: E402
+from sandbox.tooling.wsgi import wsgi_request  # noqa: E402
 
 
 def _raw_connection() -> Any:

@@ -8,9 +8,9 @@ from django.test import override_settings
 
 from pg_tenants.core import tenant_context
 from pg_tenants.core.schema import schema_exists
-from pg_tenants.migrations.catalog import SAME, describe_schema
 from pg_tenants.migrations.cloning import clone_schema
 from sandbox.customers.models import Client
+from sandbox.tooling.schema_catalog import SAME, describe_schema
 
 from .conftest import assert_widgets_work, widgets_settings
 

@@ -21,7 +21,7 @@ from django.test import override_settings
 
 from pg_tenants.core.signals import schema_migrated
 from pg_tenants.core.testing.database import database_url
-from pg_tenants.core.testing.pgbouncer import PgBouncer
+from sandbox.tooling.pgbouncer import PgBouncer
 
 from .conftest import make_tenants, migrate, recorded, widgets_settings
 

@@ -17,9 +17,9 @@ from django.db import connection, migrations
 from django.db.models.signals import pre_migrate
 
 from pg_tenants.core import get_current_schema_name
-from pg_tenants.migrations.catalog import describe_schema
 from pg_tenants.migrations.graph import load_graph
 from sandbox.customers.models import Client
+from sandbox.tooling.schema_catalog import describe_schema
 
 from .conftest import V3, V4, V5, migrate, widgets_settings
 

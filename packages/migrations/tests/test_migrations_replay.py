@@ -8,8 +8,8 @@ from django.db import connection
 from django.test import override_settings
 
 from pg_tenants.core.signals import schema_migrated
-from pg_tenants.migrations.catalog import describe_schema
 from sandbox.customers.models import Client
+from sandbox.tooling.schema_catalog import describe_schema
 
 from .conftest import V1, V3, V4, migrate, widgets_settings
 

@@ -13,7 +13,6 @@ from django.test import override_settings
 
 from pg_tenants.core import tenant_context
 from pg_tenants.core.schema import schema_exists
-from pg_tenants.migrations.catalog import describe_schema
 from pg_tenants.migrations.spares import (
     claim_spare,
     refill_spare_schemas,
@@ -22,6 +21,7 @@ from pg_tenants.migrations.spares import (
     wait_for_refill,
 )
 from sandbox.customers.models import Client
+from sandbox.tooling.schema_catalog import describe_schema
 
 from .conftest import V1, assert_widgets_work, widgets_settings
 

@@ -7,8 +7,17 @@
   loaded automatically when the package is installed).
 * :class:`CaptureSearchPath` - the search paths the backend set inside a block
   (Django's query capture does not list them).
-* :func:`database_url` - ``DATABASE_URL``, or an embedded PostgreSQL started
-  from a wheel when it is unset.
+* :func:`database_url` / :func:`database_settings` - ``DATABASE_URL``, or an
+  embedded PostgreSQL started from a wheel when it is unset.
+
+Only what a project's own test suite uses is shipped here. The database
+helpers stay although settings modules call them (the example project's
+settings do, and so can a project's test settings): they start nothing while
+``DATABASE_URL`` is set, so a production settings module that imports them
+costs one environment read, and a machine with only Python can still run the
+tests and the example. Tooling used only by this repository's tests (a
+throw-away PgBouncer, a WSGI caller, a catalog comparer) lives in its
+``sandbox/tooling/`` and is not in any wheel.
 """
 
 from __future__ import annotations

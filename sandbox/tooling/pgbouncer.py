@@ -25,7 +25,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-from .database import database_settings
+from pg_tenants.core.testing.database import database_settings
 
 #: Where Debian puts the binary, for when /usr/sbin is not on PATH.
 _CANDIDATES = ("pgbouncer", "/usr/sbin/pgbouncer", "/usr/bin/pgbouncer")
