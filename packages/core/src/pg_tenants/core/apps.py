@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+
+from .cache import tenant_cache
+from .conf import tenant_settings
+from .contenttypes import install_schema_keyed_contenttype_cache
+from .schema import drop_schema
+from .signals import schema_dropped
 
 
 class PgTenantsConfig(AppConfig):
@@ -18,14 +24,10 @@ class PgTenantsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from django.apps import apps
-
-        from . import checks  # noqa: F401  (registers the system checks)
-        from .conf import tenant_settings
+        # Imported for its side effect, once the models it checks are loaded.
+        from . import checks  # noqa: F401
 
         if apps.is_installed("django.contrib.contenttypes"):
-            from .contenttypes import install_schema_keyed_contenttype_cache
-
             install_schema_keyed_contenttype_cache()
 
         for setting in ("TENANT_MODEL", "TENANT_DOMAIN_MODEL"):
@@ -41,8 +43,6 @@ class PgTenantsConfig(AppConfig):
 
 
 def _invalidate_cache(sender: Any, using: str = "default", **kwargs: Any) -> None:
-    from .cache import tenant_cache
-
     tenant_cache.invalidate()
     # Another request may have re-read the old row before this transaction commits.
     transaction.on_commit(tenant_cache.invalidate, using=using)
@@ -52,8 +52,5 @@ def _drop_schema(sender: Any, instance: Any, using: str = "default", **kwargs: A
     # Runs inside the deleting transaction: a failed delete keeps the schema.
     if not getattr(instance, "auto_drop_schema", False) or instance.is_public:
         return
-    from .schema import drop_schema
-    from .signals import schema_dropped
-
     drop_schema(instance.schema_name, using=using)
     schema_dropped.send(sender=sender, schema_name=instance.schema_name)

@@ -6,6 +6,8 @@ import re
 
 from django.core.exceptions import ValidationError
 
+from .conf import tenant_settings
+
 SCHEMA_NAME_RE = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 SLUG_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
@@ -23,8 +25,6 @@ def validate_schema_name(name: object, *, allow_public: bool = False) -> str:
     letter or underscore, 1 to 63 characters, not starting with ``pg_``, not
     ``information_schema``, and not the public schema unless ``allow_public``.
     """
-    from .conf import tenant_settings
-
     if not isinstance(name, str) or not SCHEMA_NAME_RE.fullmatch(name):
         raise InvalidSchemaName(
             f"Schema name {name!r} is invalid: use lowercase letters, digits and "

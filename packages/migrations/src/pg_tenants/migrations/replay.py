@@ -54,6 +54,7 @@ from pg_tenants.core.signals import schema_migrated
 from pg_tenants.core.validation import quote_identifier
 
 from .graph import Key, MigrationGraphSnapshot, executor_for, schema_plan
+from .runner import SchemaOutcome, emit_post_migrate, needs_post_migrate
 
 # Exact classes only: a subclass may override database_forwards.
 _SCHEMA_OPERATIONS: frozenset[type[Any]] = frozenset(
@@ -225,8 +226,6 @@ def replay_batch(
     The public schema is never replayed (its path differs), nor is a name the
     path tail also holds.
     """
-    from .runner import SchemaOutcome, emit_post_migrate, needs_post_migrate
-
     connection = connections[using]
     keys = replay.keys
     outcomes = {name: SchemaOutcome(name) for name in schema_names}

@@ -28,6 +28,7 @@ from pg_tenants.core.schema import create_schema, schema_exists
 from pg_tenants.core.signals import schema_migrated
 from pg_tenants.core.validation import quote_identifier
 
+from .conf import migration_settings
 from .graph import Key, MigrationGraphSnapshot, executor_for, parse_key, recorded_migrations, schema_plan
 
 T = TypeVar("T")
@@ -166,8 +167,6 @@ _FIELD_LEVEL = frozenset(
 
 def needs_post_migrate(plan: Any) -> bool:
     """Whether ``post_migrate`` is sent after ``plan`` in a tenant schema (``TENANT_MIGRATION_POST_MIGRATE``)."""
-    from .conf import migration_settings
-
     if migration_settings.TENANT_MIGRATION_POST_MIGRATE == "always":
         return True
     return any(

@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from pg_tenants.core.context import tenant_context
+
 
 @pytest.fixture(scope="session")
 def pg_tenants_tenant_fields() -> dict[str, Any]:
@@ -25,6 +27,7 @@ def pg_tenants_tenant_fields() -> dict[str, Any]:
 def _pg_tenants_session_tenant(
     django_db_setup: Any, django_db_blocker: Any, pg_tenants_tenant_fields: dict[str, Any]
 ) -> Any:
+    # cases imports the models, which only exist once pytest-django has set Django up.
     from .cases import get_test_tenant
 
     with django_db_blocker.unblock():
@@ -34,8 +37,6 @@ def _pg_tenants_session_tenant(
 @pytest.fixture
 def tenant(db: Any, _pg_tenants_session_tenant: Any) -> Iterator[Any]:
     """The test tenant, active while the test runs."""
-    from pg_tenants.core.context import tenant_context
-
     with tenant_context(_pg_tenants_session_tenant):
         yield _pg_tenants_session_tenant
 
