@@ -392,8 +392,9 @@ def drop_test_databases(url: str, tag: str) -> None:
     from psycopg import sql
 
     with psycopg.connect(url, autocommit=True) as conn:
-        rows = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [f"test_{tag}_%"]).fetchall()
-        for (name,) in rows:
+        # Compared in Python: in LIKE the underscores are wildcards, and pid 123's pattern matched pid 1234's.
+        names = [name for (name,) in conn.execute("SELECT datname FROM pg_database") if name.startswith(f"test_{tag}_")]
+        for name in names:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
