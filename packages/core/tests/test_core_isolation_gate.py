@@ -364,6 +364,27 @@ def test_on_commit_callbacks_run_in_the_schema_that_registered_them(db: Database
     assert seen == ["globex", "acme"]
 
 
+def test_on_commit_callbacks_are_still_the_registered_functions(db: DatabaseWrapper) -> None:
+    from django.test import TestCase
+
+    seen: list[str] = []
+
+    def callback() -> None:
+        seen.append(where(db))
+
+    # As in a TestCase: the test's transaction never commits; the capture runs the callbacks itself.
+    outer = transaction.atomic(using=db.alias)
+    outer.__enter__()
+    try:
+        with schema_context("globex"), TestCase.captureOnCommitCallbacks(using=db.alias, execute=True) as callbacks:
+            transaction.on_commit(callback, using=db.alias)
+    finally:
+        transaction.set_rollback(True, using=db.alias)
+        outer.__exit__(None, None, None)
+    assert callbacks == [callback]
+    assert seen == ["globex"]
+
+
 # -- 12. transaction pooling mode ----------------------------------------------------------------------------
 
 
@@ -411,6 +432,23 @@ def test_transaction_mode_copy_and_executemany_run_in_the_active_schema(tx_db: D
             cursor.copy_from(io.StringIO("tx-copied\n"), "t", columns=["name"])
     assert rows(db, "globex") == ["globex", "many-1", "many-2", "tx-copied"]
     assert rows(db, "acme") == ["acme"]
+
+
+def test_transaction_mode_logs_one_query_per_autocommit_operation(tx_db: DatabaseWrapper) -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    with schema_context("globex"), CaptureQueriesContext(tx_db) as ctx, tx_db.cursor() as cursor:
+        cursor.executemany("INSERT INTO t VALUES (%s)", [["q-1"], ["q-2"]])
+        cursor.execute("SELECT count(*) FROM t")
+    logged = [q["sql"] for q in ctx.captured_queries]  # executemany is logged as "2 times: INSERT ..."
+    assert len(logged) == 2 and "INSERT" in logged[0] and logged[1].startswith("SELECT"), logged
+
+
+def test_transaction_mode_sends_create_database_as_it_is(tx_db: DatabaseWrapper) -> None:
+    name = f"pgt_gate_tx_{uuid.uuid4().hex[:8]}"
+    with schema_context("globex"), tx_db.cursor() as cursor:  # what test-database creation does
+        cursor.execute(f'CREATE DATABASE "{name}"')
+        cursor.execute(f'DROP DATABASE "{name}"')
 
 
 def test_transaction_mode_refuses_a_held_server_side_cursor(tx_db: DatabaseWrapper) -> None:

@@ -10,7 +10,6 @@ callbacks in the schema that registered them.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import import_module
@@ -21,7 +20,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 
 from pg_tenants.core.conf import tenant_settings
-from pg_tenants.core.context import get_active_schema, run_in, search_path_names
+from pg_tenants.core.context import ActiveSchema, get_active_schema, run_in, search_path_names
 
 from . import pooler
 from .gate import GatedCursor, SearchPath, SearchPathGate, recently_seen, search_path
@@ -194,10 +193,38 @@ class DatabaseWrapper(_base.DatabaseWrapper):  # type: ignore[name-defined]
         """Like Django's, but ``func`` runs in the schema that was active when it was registered."""
         if not callable(func):
             raise TypeError("on_commit()'s callback must be a callable.")
-        active = get_active_schema()
+        super().on_commit(InRegisteringSchema(func, get_active_schema()), robust)
 
-        @functools.wraps(func)
-        def in_registering_schema() -> Any:
-            return run_in(active, func)
 
-        super().on_commit(in_registering_schema, robust)
+class InRegisteringSchema:
+    """An ``on_commit`` callback that runs in the schema it was registered in.
+
+    It compares equal to the function it wraps, so ``captureOnCommitCallbacks()``
+    and other code that looks at the registered callbacks still finds them.
+    """
+
+    __slots__ = ("__wrapped__", "active")
+
+    def __init__(self, func: Callable[[], Any], active: ActiveSchema) -> None:
+        self.__wrapped__ = func
+        self.active = active
+
+    def __call__(self) -> Any:
+        return run_in(self.active, self.__wrapped__)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, InRegisteringSchema):
+            return bool(self.__wrapped__ == other.__wrapped__)
+        return bool(self.__wrapped__ == other)
+
+    def __hash__(self) -> int:
+        return hash(self.__wrapped__)
+
+    def __getattr__(self, name: str) -> Any:
+        # __qualname__ (Django logs it when a robust callback fails) and the like come from the function.
+        if name == "__wrapped__":
+            raise AttributeError(name)
+        return getattr(self.__wrapped__, name)
+
+    def __repr__(self) -> str:
+        return f"<{self.__wrapped__!r} in schema {self.active.schema_name!r}>"

@@ -46,7 +46,7 @@ from django.db import DatabaseError, NotSupportedError
 
 from pg_tenants.core.exceptions import SchemaNotFound
 
-from .statements import cannot_run_in_transaction, may_change_search_path, may_drop_schema
+from .statements import cannot_run_in_transaction, may_change_search_path, may_drop_schema, needs_no_search_path
 
 if TYPE_CHECKING:
     from .base import DatabaseWrapper
@@ -243,29 +243,45 @@ class SearchPathGate:
 
     @contextmanager
     def own_transaction(self) -> Iterator[None]:
-        """A transaction for one autocommit operation (COPY, executemany, …) in transaction mode."""
+        """A transaction for one autocommit operation (COPY, executemany, …) in transaction mode.
+
+        Driven on the driver connection, not through Django's ``set_autocommit``
+        and ``commit``: to Django (and ``connection.queries``) it stays the one
+        autocommit operation it was asked for.
+        """
         db = self.db
-        db.set_autocommit(False)
+        raw = db.connection
+        with db.wrap_database_errors:
+            raw.autocommit = False
         try:
             self.ensure()
             yield
         except BaseException:
-            db.rollback()
+            self._local = None
+            with db.wrap_database_errors:
+                raw.rollback()
             raise
         else:
-            db.commit()
+            self._local = None
+            with db.wrap_database_errors:
+                raw.commit()
         finally:
-            db.set_autocommit(True)
+            with db.wrap_database_errors:
+                raw.autocommit = True
 
-    def refuse_outside_transaction(self, sql: Any) -> None:
+    def refuse_outside_transaction(self, sql: Any) -> bool:
+        """``True`` when ``sql`` needs no path and must be sent as it is; raise when it cannot be sent at all."""
+        if needs_no_search_path(sql):
+            return True
         if cannot_run_in_transaction(sql):
             raise NotSupportedError(
                 "This statement cannot run inside a transaction, and with TENANT_SEARCH_PATH_MODE = "
                 '"transaction" django-pg-tenants can only set the search path inside one (a session-level '
                 "SET would follow the pooled server connection to other clients). Run it over a connection "
-                "that does not go through the transaction pooler (a DATABASES alias with TENANT_SEARCH_PATH_MODE "
-                '"session" in its OPTIONS), with schema-qualified names.'
+                'that does not go through the transaction pooler (a DATABASES entry with "TENANT_SEARCH_PATH_MODE": '
+                '"session"), with schema-qualified names.'
             )
+        return False
 
 
 # -- schemas seen to exist ---------------------------------------------------------------
@@ -331,11 +347,16 @@ class GatedCursor:
     def _passes(self) -> bool:
         return not self._db.in_transaction_control
 
-    def _before(self, sql: Any) -> bool:
-        """Make the path right for ``sql``; ``True`` when it must run in a transaction of its own."""
+    def _before(self, sql: Any) -> bool | None:
+        """Make the path right for ``sql``.
+
+        ``True`` when it must run in a transaction of its own (transaction
+        mode, autocommit), ``None`` when it must be sent as it is.
+        """
         gate = self._db.search_path_gate
         if gate.needs_own_transaction():
-            gate.refuse_outside_transaction(sql)
+            if gate.refuse_outside_transaction(sql):
+                return None
             if self._named:
                 raise NotSupportedError(
                     "A server-side cursor outside a transaction is declared WITH HOLD and outlives it, which a "
@@ -353,7 +374,7 @@ class GatedCursor:
         self._prefix_len = 0
         if not self._passes():
             return self._result(self._cursor.execute(query, params, *args, **kwargs))
-        if not self._before(query):
+        if not self._before(query):  # path set (False), or none needed (None)
             return self._result(self._cursor.execute(query, params, *args, **kwargs))
         if isinstance(query, str) and self._can_prefix():
             prefix = self._db.search_path_gate.autocommit_prefix()

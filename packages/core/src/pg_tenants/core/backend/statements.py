@@ -38,6 +38,14 @@ _NOT_IN_TRANSACTION = re.compile(
 _SCHEMA_GONE = re.compile(r"\b(?:drop|alter)\s+schema\b", re.IGNORECASE)
 
 
+# Statements that name no table and cannot run in a transaction: in transaction
+# mode they are sent as they are, with no path (CREATE DATABASE makes test databases).
+_NO_PATH_NEEDED = re.compile(
+    r"\s*(?:create\s+database\b|drop\s+database\b|alter\s+system\b|create\s+tablespace\b|drop\s+tablespace\b)",
+    re.IGNORECASE,
+)
+
+
 def statement_text(sql: Any) -> str | None:
     """The text of ``sql`` when it is a plain string or bytes, else ``None`` (composed SQL objects)."""
     if isinstance(sql, str):
@@ -68,3 +76,9 @@ def may_drop_schema(sql: Any) -> bool:
     """Whether ``sql`` may drop or rename a schema (``DROP SCHEMA``, ``ALTER SCHEMA … RENAME``)."""
     text = statement_text(sql)
     return text is None or _SCHEMA_GONE.search(text) is not None
+
+
+def needs_no_search_path(sql: Any) -> bool:
+    """Whether ``sql`` names no table and cannot run in a transaction (``CREATE DATABASE`` & co.)."""
+    text = statement_text(sql)
+    return text is not None and _NO_PATH_NEEDED.match(text) is not None
