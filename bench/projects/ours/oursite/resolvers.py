@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from pg_tenants.core.hosts import normalize_domain
+from pg_tenants.core.hostnames import normalize_domain
 from pg_tenants.core.models import TenantModel
 from pg_tenants.core.resolvers import Resolution
 
