@@ -77,7 +77,7 @@ def check_models(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     return errors
 
 
-@register(Tags.database, Tags.security)
+@register(Tags.security)
 def check_database_wiring(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """E003, E013: the backend and the router in place."""
     errors: list[CheckMessage] = []
@@ -124,7 +124,7 @@ def check_middleware(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
     return []
 
 
-@register(Tags.models, Tags.database)
+@register(Tags.models)
 def check_apps(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """E006-E010, W001: SHARED_APPS and TENANT_APPS."""
     errors: list[CheckMessage] = []
@@ -225,7 +225,9 @@ def check_resolver(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     return list(check()) if callable(check) else []
 
 
-@register(Tags.database)
+# Not Tags.database: Django runs those only when `check --database` names an alias,
+# and these read settings, not the database.
+@register()
 def check_search_path(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """E014, E015: the search-path mode, and the schema names the search path is made of."""
     errors: list[CheckMessage] = []
@@ -267,7 +269,7 @@ def check_not_found(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage
     ]
 
 
-@register(Tags.database, Tags.security)
+@register(Tags.security)
 def check_transaction_mode_cursors(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """E017: transaction pooling mode with server-side cursors left on."""
     errors: list[CheckMessage] = []

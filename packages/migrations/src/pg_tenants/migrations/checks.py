@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Warning, register
 
 from pg_tenants.core.check_helpers import setting_type_errors
 from pg_tenants.core.conf import tenant_settings
@@ -14,7 +14,7 @@ from pg_tenants.core.validation import InvalidSchemaName, validate_schema_name
 from .conf import migration_settings
 
 
-@register(Tags.database)
+@register()
 def check_migrations_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """W001, E001-E004: a shared app, a usable template name, spare settings, setting types."""
     # These three have checks of their own that report any wrong value.
