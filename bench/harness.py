@@ -32,6 +32,10 @@ VENVS = Path(os.environ.get("BENCH_VENVS", BENCH / ".venvs"))
 RESULTS = BENCH / "results"
 LOGS = RESULTS / "logs"
 WRK_SCRIPT = BENCH / "wrk_report.lua"
+# Where our packages are installed from (editable). ``BENCH_PACKAGES`` points at a
+# snapshot (``git archive HEAD packages``, see bench/README.md) when other work edits
+# packages/ while a run goes on: the editable install would follow every edit.
+PACKAGES = Path(os.environ.get("BENCH_PACKAGES") or REPO / "packages")
 
 DJANGO = "django~=5.2.0"
 COMMON_REQUIREMENTS = [DJANGO, "psycopg[binary,pool]>=3.1.8", "gunicorn>=23", "uvicorn[standard]>=0.30"]
@@ -72,14 +76,14 @@ class Project:
         if self.name == "djt":
             extra = [DJANGO_TENANTS]
         elif self.name == "ours":
-            extra = ["-e", str(REPO / "packages" / "core")]
+            extra = ["-e", str(PACKAGES / "core")]
         return COMMON_REQUIREMENTS + extra
 
     def optional_packages(self) -> list[Path]:
         """Our other packages (resolvers, migrations), installed when they build."""
         if self.name != "ours":
             return []
-        found = [REPO / "packages" / name for name in ("resolvers", "migrations")]
+        found = [PACKAGES / name for name in ("resolvers", "migrations")]
         return [path for path in found if (path / "pyproject.toml").exists()]
 
     def env(self, **overrides: str) -> dict[str, str]:
@@ -195,6 +199,18 @@ def server_version() -> str:
     return str(row[0]) if row else "?"
 
 
+def server_major() -> int:
+    """The major version of the server at ``DATABASE_URL`` (15, 18, ...)."""
+    with _admin_connect() as conn:
+        row = conn.execute("SHOW server_version_num").fetchone()
+    return int(row[0]) // 10000 if row else 0
+
+
+def results_name(kind: str, major: int | None = None) -> str:
+    """Result file of ``kind`` for the server at ``DATABASE_URL``: ``request_path-pg18.json``."""
+    return f"{kind}-pg{major if major is not None else server_major()}.json"
+
+
 def upstream_address() -> tuple[str, int]:
     parts = urlsplit(database_url())
     return unquote(parts.hostname or "127.0.0.1"), parts.port or 5432
@@ -266,7 +282,11 @@ class Server:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        self.wait_ready()
+        try:
+            self.wait_ready()
+        except BaseException:
+            self.stop()  # do not leave a server that never answered running
+            raise
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -281,6 +301,23 @@ class Server:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(5)
+
+    def cpu_seconds(self) -> float:
+        """User and system CPU of every live process of this server's session (it started one)."""
+        if self.process is None:
+            return 0.0
+        sid, total, tick = self.process.pid, 0, os.sysconf("SC_CLK_TCK")
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = Path(entry.path, "stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2 :].split()
+            if int(fields[3]) == sid:  # field 6 of stat, the session id
+                total += int(fields[11]) + int(fields[12])  # utime + stime
+        return total / tick
 
     def url(self, path: str = "/item/") -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -328,11 +365,16 @@ def run_wrk(
         str(WRK_SCRIPT),
         server.url(),
     ]
+    cpu_before = server.cpu_seconds()
     output = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+    cpu = server.cpu_seconds() - cpu_before
     line = next(line for line in reversed(output.splitlines()) if line.startswith("{"))
     raw = json.loads(line)
     seconds = raw["duration_us"] / 1e6
     return {
+        # CPU time of the server's processes (master and workers) per request: what
+        # the Django side spends, much less sensitive to other load than req/s.
+        "server_cpu_us": cpu / raw["requests"] * 1e6 if raw["requests"] else None,
         "rps": raw["requests"] / seconds,
         "requests": raw["requests"],
         "errors": raw["socket_errors"] + raw["non_2xx"],
@@ -366,6 +408,8 @@ def machine() -> dict[str, Any]:
         "kernel": platform.release(),
         "python": platform.python_version(),
         "postgresql": server_version(),
+        "postgresql_major": server_major(),
+        "load_avg": list(os.getloadavg()),
         "wrk": wrk_version[0] if wrk_version else "?",
         "date": time.strftime("%Y-%m-%d %H:%M %Z"),
     }

@@ -3,6 +3,11 @@
     python bench/run.py            # full: 10 s x 3 rounds per scenario, scale curve to 10,000 tenants
     python bench/run.py --quick    # smoke run, about two minutes
     python bench/run.py --only report    # re-render the page from bench/results/*.json
+    python bench/run.py --only pgbouncer # transaction mode behind PgBouncer (bench/pooling.py)
+
+Results are kept per PostgreSQL major version (``request_path-pg18.json``,
+``pgbouncer-pg15.json``, ...): run once per server, with ``DATABASE_URL`` pointing at
+it, and the page shows every version found.
 
 Needs PostgreSQL (``DATABASE_URL``, default ``postgres://postgres@127.0.0.1:5432/postgres``),
 ``wrk`` on the PATH and ``uv`` (the three projects get their own venvs in bench/.venvs/).
@@ -21,18 +26,32 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import harness  # noqa: E402
+import pooling  # noqa: E402
 import report  # noqa: E402
 import request_path  # noqa: E402
 import scale  # noqa: E402
 
-PARTS = ("request", "statements", "inprocess", "scale", "migrations", "report")
+PARTS = ("request", "statements", "inprocess", "pgbouncer", "scale", "migrations", "report")
 
 
 def git_state() -> dict[str, object]:
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=harness.REPO, capture_output=True, text=True).stdout.strip()
 
-    return {"commit": git("rev-parse", "--short", "HEAD"), "dirty": bool(git("status", "--porcelain", "packages"))}
+    import hashlib
+
+    # Other work may edit packages/ (installed editable) while a run goes on: a digest of the
+    # uncommitted diff at the start of each part tells runs of the same code apart.
+    snapshot = harness.PACKAGES.parent / ".bench-commit"
+    if harness.PACKAGES != harness.REPO / "packages" and snapshot.exists():
+        # A snapshot of committed packages/ (BENCH_PACKAGES): what was measured is that commit.
+        return {"commit": snapshot.read_text().strip(), "dirty": False, "packages": str(harness.PACKAGES)}
+    diff = git("diff", "HEAD", "--", "packages")
+    return {
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "dirty": bool(git("status", "--porcelain", "packages")),
+        "packages_diff_sha": hashlib.sha256(diff.encode()).hexdigest()[:12] if diff else None,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,9 +77,11 @@ def main(argv: list[str] | None = None) -> int:
         for project in harness.PROJECTS:
             harness.ensure_venv(project)
 
+    major = harness.server_major() if parts - {"report"} else 0
     if parts & {"request", "statements", "inprocess"}:
         started = time.monotonic()
-        previous = report.load("request_path.json") or {}
+        name = harness.results_name("request_path", major)
+        previous = report.load(name) or {}
         result = {
             "kind": "request_path",
             "quick": args.quick,
@@ -93,7 +114,39 @@ def main(argv: list[str] | None = None) -> int:
             kept = [s for s in result["scenarios"] if s["server"] not in kinds]
             result["scenarios"] = sorted(kept + fresh, key=lambda s: request_path.SERVERS.index(s["server"]))
         result["elapsed_s"] = time.monotonic() - started
-        harness.write_json(harness.RESULTS / "request_path.json", result)
+        harness.write_json(harness.RESULTS / name, result)
+
+    if "pgbouncer" in parts:
+        if pooling.pgbouncer_binary() is None:
+            harness.log("pgbouncer: not installed (apt-get install pgbouncer), skipped")
+        else:
+            started = time.monotonic()
+            name = harness.results_name("pgbouncer", major)
+            if not parts & {"request", "statements", "inprocess"}:
+                request_path.setup_databases()  # else done above, in this run
+            result = {
+                "kind": "pgbouncer",
+                "quick": args.quick,
+                "machine": harness.machine(),
+                "git": git_state(),
+                "pgbouncer": pooling.pgbouncer_version(),
+                "settings": {
+                    "rounds": rounds,
+                    "duration_s": duration,
+                    "warmup_s": warmup,
+                    "wrk_connections": args.connections,
+                    "wrk_threads": 1,
+                    "workers": 2,
+                    "pool_size": 4,
+                },
+                "variants": {v.key: v.label for v in pooling.VARIANTS},
+                "statements": pooling.statements(),
+                "scenarios": pooling.throughput(
+                    rounds=rounds, duration=duration, warmup=warmup, connections=args.connections
+                ),
+            }
+            result["elapsed_s"] = time.monotonic() - started
+            harness.write_json(harness.RESULTS / name, result)
 
     if "scale" in parts:
         started = time.monotonic()

@@ -4,7 +4,9 @@
 ``BENCH_DB_NAME`` (one database per project), ``BENCH_DB_PORT`` (the runner's
 statement-counting proxy overrides the port), ``BENCH_CONN_MAX_AGE`` (seconds;
 ``0`` closes the connection after every request), ``BENCH_DB_POOL=1`` (psycopg
-connection pool; needs ``BENCH_CONN_MAX_AGE=0``).
+connection pool; needs ``BENCH_CONN_MAX_AGE=0``), ``BENCH_PGBOUNCER=1`` (the
+database is reached through PgBouncer: server-side cursors off, as Django's
+documentation asks for transaction pooling).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ def database(engine: str) -> dict[str, Any]:
         # BENCH_DB_POOL=1: Django 5.1+'s psycopg pool, what ASGI deployments use instead
         # of persistent connections (which Django does not support under ASGI).
         "OPTIONS": {"sslmode": "disable", **({"pool": True} if os.environ.get("BENCH_DB_POOL") == "1" else {})},
+        "DISABLE_SERVER_SIDE_CURSORS": os.environ.get("BENCH_PGBOUNCER") == "1",
     }
 
 

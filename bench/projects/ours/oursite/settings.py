@@ -28,3 +28,9 @@ DATABASE_ROUTERS = ["pg_tenants.core.routers.TenantRouter"]
 # Library defaults otherwise (tenant cache of 10,000 entries, LocMem default cache).
 if os.environ.get("BENCH_TENANT_CACHE_MAX_ENTRIES"):
     TENANT_CACHE_MAX_ENTRIES = int(os.environ["BENCH_TENANT_CACHE_MAX_ENTRIES"])
+# "transaction" for PgBouncer pool_mode = transaction (bench/pooling.py); the default is "session".
+if os.environ.get("BENCH_SEARCH_PATH_MODE"):
+    TENANT_SEARCH_PATH_MODE = os.environ["BENCH_SEARCH_PATH_MODE"]
+# "0" behind a PgBouncer that refuses the "options" start-up parameter (1.18 does).
+if os.environ.get("BENCH_SEARCH_PATH_ON_CONNECT") == "0":
+    TENANT_SEARCH_PATH_ON_CONNECT = False
