@@ -16,14 +16,14 @@ import functools
 import inspect
 from collections.abc import Callable
 from contextvars import ContextVar, Token
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 from .conf import tenant_settings
-from .validation import quote_identifier, validate_schema_name
+from .validation import validate_schema_name
 
 if TYPE_CHECKING:
     from .models import TenantModel
@@ -34,36 +34,26 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class ActiveSchema:
-    """What is active: a schema, the tenant it belongs to when known, and its ``SET`` statement."""
+    """What is active: a schema, and the tenant it belongs to when known.
+
+    The statements that put a connection on it are the backend's business
+    (``pg_tenants.core.backend.gate``).
+    """
 
     schema_name: str
     tenant: TenantModel | None = None
-    search_path_sql: str = field(default="", compare=False)
 
     @classmethod
     def for_schema(cls, schema_name: str, tenant: TenantModel | None = None) -> ActiveSchema:
-        return cls(schema_name, tenant, search_path_sql(schema_name))
+        return cls(schema_name, tenant)
 
 
 _active: ContextVar[ActiveSchema | None] = ContextVar("pg_tenants_active", default=None)
-_sql_cache: dict[tuple[str, str, tuple[str, ...]], str] = {}
 _public: ActiveSchema | None = None
 
 
-def search_path_sql(schema_name: str) -> str:
-    """The ``SET search_path`` statement for a schema: itself, then public, then the extras."""
-    public = tenant_settings.PUBLIC_SCHEMA_NAME
-    extras = tuple(tenant_settings.TENANT_EXTRA_SEARCH_PATHS)
-    key = (schema_name, public, extras)
-    sql = _sql_cache.get(key)
-    if sql is None:
-        sql = "SET search_path = " + ", ".join(quote_identifier(n) for n in search_path_names(schema_name))
-        _sql_cache[key] = sql
-    return sql
-
-
 def search_path_names(schema_name: str) -> list[str]:
-    """The schema names of :func:`search_path_sql`, in order."""
+    """The search path of a schema, in order: itself, then public, then ``TENANT_EXTRA_SEARCH_PATHS``."""
     public = tenant_settings.PUBLIC_SCHEMA_NAME
     extras = tuple(tenant_settings.TENANT_EXTRA_SEARCH_PATHS)
     return [schema_name] + [n for n in (public, *extras) if n != schema_name]
@@ -82,7 +72,6 @@ def _reset_on_setting_change(*, setting: str, **kwargs: Any) -> None:
     global _public
     if setting in {"PUBLIC_SCHEMA_NAME", "TENANT_EXTRA_SEARCH_PATHS"}:
         _public = None
-        _sql_cache.clear()
 
 
 def get_active_schema() -> ActiveSchema:

@@ -51,6 +51,13 @@ from .statements import cannot_run_in_transaction, may_change_search_path, may_d
 if TYPE_CHECKING:
     from .base import DatabaseWrapper
 
+
+_ClientCursor: type | None
+try:
+    from psycopg import ClientCursor as _ClientCursor
+except ImportError:  # psycopg 2 only
+    _ClientCursor = None
+
 _INVALID_SCHEMA_NAME = "3F000"
 _SIMPLE_NAME = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 
@@ -237,10 +244,6 @@ class SearchPathGate:
         """In transaction mode, an autocommit statement must carry its path in its own transaction."""
         return self.transaction_mode and self.db.connection.autocommit
 
-    def autocommit_prefix(self) -> str:
-        """The statement that sets the path, to send ahead of an autocommit statement in one string."""
-        return self.wanted().local_sql + "; "
-
     @contextmanager
     def own_transaction(self) -> Iterator[None]:
         """A transaction for one autocommit operation (COPY, executemany, …) in transaction mode.
@@ -376,32 +379,32 @@ class GatedCursor:
             return self._result(self._cursor.execute(query, params, *args, **kwargs))
         if not self._before(query):  # path set (False), or none needed (None)
             return self._result(self._cursor.execute(query, params, *args, **kwargs))
-        if isinstance(query, str) and self._can_prefix():
-            prefix = self._db.search_path_gate.autocommit_prefix()
+        if isinstance(query, str) and self._can_prefix:
+            gate = self._db.search_path_gate
+            path = gate.wanted()
+            prefix = path.local_sql + "; "  # one simple-query string, one implicit transaction
             try:
                 result = self._cursor.execute(prefix + query, params, *args, **kwargs)
             except Exception as exc:
                 if _sqlstate(exc) == _INVALID_SCHEMA_NAME:
-                    raise SchemaNotFound(self._db.wanted_search_path().schema_name) from exc
+                    raise SchemaNotFound(path.schema_name) from exc
                 raise
             self._prefix_len = len(prefix)
-            self._db.search_path_gate.notify(self._db.wanted_search_path())
-            if self._db.search_path_gate.psycopg3:
+            gate.notify(path)
+            if gate.psycopg3:
                 self._cursor.nextset()  # the prefix's result comes first
             return self._result(result)
         with self._db.search_path_gate.own_transaction():
             return self._result(self._cursor.execute(query, params, *args, **kwargs))
 
+    @property
     def _can_prefix(self) -> bool:
         # One simple-query string can carry two statements: psycopg 2 always
         # sends one, psycopg 3 only with client-side binding (Django's default).
         if self._named:
             return False
-        try:
-            from psycopg import ClientCursor
-        except ImportError:
-            return True
-        return not hasattr(self._cursor, "_pgconn") or isinstance(self._cursor, ClientCursor)
+        psycopg3_cursor = hasattr(self._cursor, "_pgconn")
+        return not psycopg3_cursor or (_ClientCursor is not None and isinstance(self._cursor, _ClientCursor))
 
     def _gated(self, sql: Any, call: Callable[[], Any]) -> Any:
         self._prefix_len = 0
