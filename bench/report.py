@@ -151,7 +151,8 @@ def plot_pgbouncer(by_version: dict[int, dict[str, Any]]) -> list[str]:
                 )
         ax.set_xticks(range(len(scenarios)), [f"CONN_MAX_AGE = {s['conn_max_age']}" for s in scenarios], fontsize=8)
         ax.set_title(
-            f"gunicorn through PgBouncer, {_versions_label(major)}\n(labels: paired ratio to plain Django, same pool mode)",
+            f"gunicorn through PgBouncer, {_versions_label(major)}\n"
+            "(labels: paired ratio to plain Django, same pool mode)",
             fontsize=9,
         )
     axes[0][0].set_ylabel("requests per second (median)")
@@ -268,9 +269,7 @@ def _targets(by_version: dict[int, dict[str, Any]]) -> str:
         cells = []
         for major in majors:
             warm = [
-                s
-                for s in by_version[major]["statements"]
-                if s["project"] == "ours" and s["situation"] == situation
+                s for s in by_version[major]["statements"] if s["project"] == "ours" and s["situation"] == situation
             ]
             if not warm:
                 cells.append("–")
@@ -286,9 +285,7 @@ def _targets(by_version: dict[int, dict[str, Any]]) -> str:
 
 def _request_summary(by_version: dict[int, dict[str, Any]]) -> str:
     majors = [m for m, d in by_version.items() if d["scenarios"]]
-    keys = list(
-        dict.fromkeys((s["server"], s["connections"]) for m in majors for s in by_version[m]["scenarios"])
-    )
+    keys = list(dict.fromkeys((s["server"], s["connections"]) for m in majors for s in by_version[m]["scenarios"]))
     rows = []
     for key in keys:
         row: list[str] = []
@@ -395,10 +392,8 @@ def _statement_table(by_version: dict[int, dict[str, Any]]) -> str:
                     sql = "\n".join(f"    {line}" for line in other["last_request"]) or "    (none)"
                     detail.append(f"- {LABELS[p]}, {sit}, **PostgreSQL {m}**:\n\n{sql}\n")
     return (
-        table
-        + f"\n\nWhat the server received for the last counted request (PostgreSQL {newest}; another version "
-        "listed only where it differs):\n\n"
-        + "\n".join(detail)
+        table + f"\n\nWhat the server received for the last counted request (PostgreSQL {newest}; another version "
+        "listed only where it differs):\n\n" + "\n".join(detail)
     )
 
 
@@ -436,7 +431,7 @@ def _pgbouncer_section(by_version: dict[int, dict[str, Any]]) -> str:
     if not by_version:
         return "Not run yet: `python bench/run.py --only pgbouncer`."
     out = [
-        "Our project with `TENANT_SEARCH_PATH_MODE = \"transaction\"` and plain Django, both through one "
+        'Our project with `TENANT_SEARCH_PATH_MODE = "transaction"` and plain Django, both through one '
         "PgBouncer in `pool_mode = transaction` (`bench/pooling.py`); django-tenants, which has no transaction "
         "mode, and our default session mode through a second PgBouncer in `pool_mode = session`, for context. "
         "gunicorn with 2 sync workers, `DISABLE_SERVER_SIDE_CURSORS = True`, `default_pool_size = 4`; the "
@@ -663,8 +658,11 @@ def load_versions(kind: str) -> dict[int, dict[str, Any]]:
 def _machine(by_version: dict[int, dict[str, Any]]) -> str:
     first = next(iter(by_version.values()))
     m = first["machine"]
-    lines = [f"- Machine: {m['cpu']}, {m['cpus']} CPUs, {m['memory_gb']} GB, Linux {m['kernel']}; Python {m['python']}; {m['wrk']}"]
-    for major, data in by_version.items():
+    lines = [
+        f"- Machine: {m['cpu']}, {m['cpus']} CPUs, {m['memory_gb']} GB, Linux {m['kernel']}; "
+        f"Python {m['python']}; {m['wrk']}"
+    ]
+    for data in by_version.values():
         git = data.get("git", {})
         lines.append(
             f"- PostgreSQL {data['machine']['postgresql']} on the same machine: run of {data['machine']['date']}, "
