@@ -6,6 +6,7 @@ import pytest
 from django.contrib.messages import get_messages
 
 from pg_tenants.admin.switching import SESSION_KEY
+from pg_tenants.admin.testing import post_in_admin
 from pg_tenants.admin.testing import switch_admin_tenant as switch
 from pg_tenants.core import tenant_context
 from sandbox.notes.models import Note
@@ -196,8 +197,8 @@ def test_shared_models_stay_in_public_and_history_stays_in_tenant(two_tenants, s
     a, b = two_tenants
     client = public_client(superuser)
     switch(client, "adm_a")
-    assert client.post("/admin/catalog/category/add/", {"name": "made-in-a"}).status_code == 302
-    assert client.post("/admin/notes/note/add/", {"title": "admin-added"}).status_code == 302
+    assert post_in_admin(client, "/admin/catalog/category/add/", {"name": "made-in-a"}).status_code == 302
+    assert post_in_admin(client, "/admin/notes/note/add/", {"title": "admin-added"}).status_code == 302
     # Category is shared: written to public, visible everywhere.
     assert Category.objects.filter(name="made-in-a").exists()
     with tenant_context(b):

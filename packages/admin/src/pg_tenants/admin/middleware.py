@@ -11,20 +11,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.contrib import messages
 from django.contrib.admin import AdminSite
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_protect
 
-from pg_tenants.core import get_current_schema_name, tenant_context
+from pg_tenants.core import get_current_schema_name
 from pg_tenants.core.conf import tenant_settings
+from pg_tenants.core.context import ActiveSchema, activate, deactivate
 from pg_tenants.core.routers import shared_app_labels, tenant_app_labels
+from pg_tenants.core.streaming import keep_streaming_in_context
 
+from .marking import mark_for, mark_forms, refuse_other_tenant
 from .switching import SWITCH_FIELD, admin_site_of, can_switch, chosen_tenant, find_tenant, remember, tenant_label
+
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
 class TenantAdminMiddleware:
@@ -33,38 +39,107 @@ class TenantAdminMiddleware:
     For an admin request on the public site: a POST to the admin index carrying
     ``_pg_tenants_switch`` is a switch (CSRF-checked, permission-checked, else
     403). Otherwise the session's choice is checked again and, when it holds,
-    the rest of the request (views, template rendering) runs in
-    :func:`~pg_tenants.core.tenant_context`. Tenant apps' models asked for
-    without a tenant chosen redirect to the admin index with a message.
+    the rest of the request (views, template rendering) runs in the chosen
+    tenant's schema, except the site's own views in :attr:`public_views`,
+    which touch the operator's own rows and run in public. Every HTML page gets
+    the tenant it was rendered for in its forms (:mod:`.marking`); a POST
+    marked for another tenant than the current one is refused before its view
+    runs. Tenant apps' models asked for without a tenant chosen redirect to the
+    admin index with a message. Sync and async capable.
     """
 
     sync_capable = True
-    async_capable = False
+    async_capable = True
+
+    #: URL names of an ``AdminSite``'s own views that read and write the operator's
+    #: user and session rows: they run in public whatever tenant is chosen.
+    public_views: frozenset[str] = frozenset({"login", "logout", "password_change", "password_change_done"})
 
     def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
         self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
 
     def __call__(self, request: HttpRequest) -> Any:
+        if self.is_async:
+            return self.__acall__(request)
         site, url_name = self._admin_site(request)
         if site is None:
             return self.get_response(request)
+        early = self._before_view(request, site, url_name)
+        if early is not None:
+            return early
+        tenant = self._tenant_to_activate(request, url_name)
+        if tenant is None:
+            response = self.get_response(request)
+        else:
+            active = ActiveSchema.for_schema(tenant.schema_name, tenant)
+            token = self._enter(active)
+            try:
+                response = self.get_response(request)
+            finally:
+                self._leave(token)
+            response = keep_streaming_in_context(response, active)
+        mark_forms(response, mark_for(request.admin_tenant))  # type: ignore[attr-defined]
+        return response
+
+    async def __acall__(self, request: HttpRequest) -> Any:
+        site, url_name = self._admin_site(request)
+        if site is None:
+            return await self.get_response(request)
+        # Sessions, users and tenant rows are read through the ORM: off the event loop.
+        early = await sync_to_async(self._before_view)(request, site, url_name)
+        if early is not None:
+            return early
+        tenant = self._tenant_to_activate(request, url_name)
+        if tenant is None:
+            response = await self.get_response(request)
+        else:
+            active = ActiveSchema.for_schema(tenant.schema_name, tenant)
+            token = self._enter(active)
+            try:
+                response = await self.get_response(request)
+            finally:
+                self._leave(token)
+            response = keep_streaming_in_context(response, active)
+        mark_forms(response, mark_for(request.admin_tenant))  # type: ignore[attr-defined]
+        return response
+
+    def _before_view(self, request: HttpRequest, site: AdminSite, url_name: str | None) -> HttpResponseBase | None:
+        """Everything that needs the database before the view: a switch, the choice, the form's mark."""
         request.pg_tenants_admin_site = site  # type: ignore[attr-defined]
         if url_name == "index" and request.method == "POST" and SWITCH_FIELD in request.POST:
             # The CSRF middleware's own check has not run yet at this point.
-            return csrf_protect(self.switch)(request)
+            response: HttpResponse = csrf_protect(self.switch)(request)
+            return response
         tenant = chosen_tenant(request)
         request.admin_tenant = tenant  # type: ignore[attr-defined]
-        if tenant is None:
-            return self.get_response(request)
-        _load_permissions(request.user)
-        with tenant_context(tenant):
-            # contenttypes lives in public and in each tenant schema, and the
-            # manager's cache is keyed by database alias only.
-            ContentType.objects.clear_cache()
-            try:
-                return self.get_response(request)
-            finally:
-                ContentType.objects.clear_cache()
+        if request.method not in _SAFE_METHODS and url_name not in self.public_views:
+            refusal = refuse_other_tenant(request, tenant, _index_url(request, site))
+            if refusal is not None:
+                return refusal
+        if tenant is not None and url_name not in self.public_views:
+            _load_permissions(request.user)
+        return None
+
+    def _tenant_to_activate(self, request: HttpRequest, url_name: str | None) -> Any:
+        if url_name in self.public_views:
+            return None
+        return request.admin_tenant  # type: ignore[attr-defined]
+
+    @staticmethod
+    def _enter(active: ActiveSchema) -> Any:
+        token = activate(active)
+        # contenttypes lives in public and in each tenant schema, and the
+        # manager's cache is keyed by database alias only.
+        ContentType.objects.clear_cache()
+        return token
+
+    @staticmethod
+    def _leave(token: Any) -> None:
+        ContentType.objects.clear_cache()
+        deactivate(token)
 
     def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any) -> HttpResponse | None:
         """Send requests for tenant apps' models made from public to the admin index, saying why."""
@@ -80,9 +155,7 @@ class TenantAdminMiddleware:
             "in the header to view or change them.",
             fail_silently=True,
         )
-        return HttpResponseRedirect(
-            reverse("admin:index", current_app=model_admin.admin_site.name, urlconf=getattr(request, "urlconf", None))
-        )
+        return HttpResponseRedirect(_index_url(request, model_admin.admin_site))
 
     @staticmethod
     def _admin_site(request: HttpRequest) -> tuple[AdminSite | None, str | None]:
@@ -117,8 +190,12 @@ class TenantAdminMiddleware:
                 messages.success(request, f"The admin now shows tenant “{tenant_label(tenant)}”.", fail_silently=True)
         target = request.POST.get("next", "")
         if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
-            target = reverse("admin:index", current_app=site.name, urlconf=getattr(request, "urlconf", None))
+            target = _index_url(request, site)
         return HttpResponseRedirect(target)
+
+
+def _index_url(request: HttpRequest, site: AdminSite) -> str:
+    return reverse("admin:index", current_app=site.name, urlconf=getattr(request, "urlconf", None))
 
 
 def is_tenant_only(model: Any) -> bool:
