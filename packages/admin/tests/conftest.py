@@ -16,6 +16,14 @@ from pg_tenants.core.testing import get_test_tenant
 
 HOST = "tenants.test"
 MIDDLEWARE_PATH = "pg_tenants.admin.middleware.TenantAdminMiddleware"
+#: TENANT_APPS of the example's layout: every tenant has its own users and sessions (its customers),
+#: the operators are public's users.
+PER_TENANT_AUTH = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "sandbox.notes",
+]
 
 
 def admin_settings() -> dict[str, Any]:

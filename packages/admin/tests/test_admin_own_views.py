@@ -25,14 +25,9 @@ from pg_tenants.admin.testing import switch_admin_tenant as switch
 from pg_tenants.core import tenant_context
 from pg_tenants.core.testing import get_test_tenant
 
-pytestmark = pytest.mark.django_db
+from .conftest import PER_TENANT_AUTH
 
-PER_TENANT_AUTH = [
-    "django.contrib.contenttypes",
-    "django.contrib.auth",
-    "django.contrib.sessions",
-    "sandbox.notes",
-]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module", autouse=True)
