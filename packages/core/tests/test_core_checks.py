@@ -9,6 +9,8 @@ import pytest
 from django.core.checks import run_checks
 from django.test import override_settings
 
+from pg_tenants.core.cache_keys import KEY_FUNCTION
+from pg_tenants.core.distribution import installed_version
 from pg_tenants.core.resolvers import discover_resolvers, get_resolver
 
 BASE_MIDDLEWARE = [
@@ -128,7 +130,7 @@ def test_e011_known_name_without_its_extra(monkeypatch):
     with override_settings(TENANT_RESOLVER="subdomain"):
         assert ids()["pg_tenants.E011"] == (
             "TENANT_RESOLVER 'subdomain' is provided by an extra that is not installed: "
-            'pip install "django-pg-tenants[resolvers]".'
+            f'pip install "django-pg-tenants[resolvers]=={installed_version()}".'
         )
 
 
@@ -221,7 +223,7 @@ def test_e018_optional_settings_accept_none(settings):
     "check_id",
     sorted(
         {f"pg_tenants.E{n:03d}" for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14, 15, 16, 17, 18)}
-        | {"pg_tenants.W001"}
+        | {"pg_tenants.W001", "pg_tenants.W002", "pg_tenants.W003"}
     ),
 )
 def test_every_check_id_is_documented(check_id):
@@ -236,3 +238,61 @@ def test_chained_resolvers_checks_are_run_once_each():
     get_resolver.cache_clear()
     messages = [m for m in run_checks() if m.id == "sandbox.W001"]
     assert len(messages) == 1
+
+
+# -- caches ------------------------------------------------------------------------------------
+
+TENANT_KEYS = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "KEY_FUNCTION": KEY_FUNCTION}
+PLAIN = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+UPDATE = "django.middleware.cache.UpdateCacheMiddleware"
+FETCH = "django.middleware.cache.FetchFromCacheMiddleware"
+
+
+def w002() -> list[str]:
+    get_resolver.cache_clear()
+    return [m.msg for m in run_checks() if m.id == "pg_tenants.W002"]
+
+
+@override_settings(TENANT_RESOLVER="sandbox.resolvers.HeaderOnlyResolver", CACHES={"default": PLAIN})
+def test_w002_header_resolver_and_a_cache_without_tenant_keys():
+    [message] = w002()
+    assert "chooses the tenant by the X-Sandbox-Tenant header" in message
+    assert "entries set through django.core.cache.cache and pages cached by cache_page" in message
+
+
+@override_settings(
+    TENANT_RESOLVER="sandbox.resolvers.HeaderOnlyResolver",
+    CACHES={"default": TENANT_KEYS, "pages": PLAIN},
+    CACHE_MIDDLEWARE_ALIAS="pages",
+)
+def test_w002_names_the_cache_middleware_alias():
+    [message] = w002()
+    assert "cache 'pages'" in message and "pages cached by cache_page" in message
+    assert "django.core.cache.cache" not in message
+
+
+@override_settings(TENANT_RESOLVER="sandbox.resolvers.HeaderOnlyResolver", CACHES={"default": TENANT_KEYS})
+def test_w002_quiet_with_tenant_keys_or_no_header():
+    assert w002() == []
+    with override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}):
+        assert w002() == []  # caches nothing
+    with override_settings(TENANT_RESOLVER="sandbox.resolvers.SlugHostResolver", CACHES={"default": PLAIN}):
+        assert w002() == []  # the host is in every page's key
+
+
+@override_settings(CACHES={"default": TENANT_KEYS})
+def test_w003_site_cache_around_tenant_middleware(settings):
+    tenant, *rest = BASE_MIDDLEWARE
+    settings.MIDDLEWARE = [UPDATE, tenant, *rest, FETCH]
+    assert "UpdateCacheMiddleware comes before TenantMiddleware and FetchFromCacheMiddleware after" in (
+        ids()["pg_tenants.W003"]
+    )
+    settings.MIDDLEWARE = [FETCH, tenant, UPDATE, *rest]
+    assert "FetchFromCacheMiddleware comes before TenantMiddleware and UpdateCacheMiddleware after" in (
+        ids()["pg_tenants.W003"]
+    )
+    settings.MIDDLEWARE = [tenant, UPDATE, *rest, FETCH]
+    assert "pg_tenants.W003" not in ids()
+    settings.MIDDLEWARE = [UPDATE, tenant, *rest, FETCH]
+    settings.CACHES = {"default": PLAIN}  # keys without the tenant: URL and Vary decide
+    assert "pg_tenants.W003" not in ids()

