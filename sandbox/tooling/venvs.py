@@ -22,21 +22,28 @@ def find_uv() -> Path:
     return Path(found)
 
 
-def run(*args: str | Path, timeout: float = 600, **env: str) -> subprocess.CompletedProcess[str]:
-    """Run a command, capturing its output; ``env`` is added to this process's environment."""
+def run(
+    *args: str | Path,
+    timeout: float = 600,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    **extra_env: str,
+) -> subprocess.CompletedProcess[str]:
+    """Run a command in ``cwd``, capturing its output; ``extra_env`` is added to ``env`` (default: ours)."""
     return subprocess.run(
         [str(a) for a in args],
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**os.environ, **env},
+        cwd=cwd,
+        env={**(os.environ if env is None else env), **extra_env},
         check=False,
     )
 
 
-def checked(*args: str | Path, **env: str) -> str:
+def checked(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None, **extra_env: str) -> str:
     """:func:`run`, asserting success; returns stdout."""
-    result = run(*args, **env)
+    result = run(*args, cwd=cwd, env=env, **extra_env)
     assert result.returncode == 0, f"{' '.join(map(str, args))} failed:\n{result.stdout}\n{result.stderr}"
     return result.stdout
 
