@@ -1,7 +1,7 @@
 """``TenantAdmin``, ``DomainAdmin`` and ``DomainInline`` for the public admin site.
 
 Register them for your own models on your own site when you do not use
-Django's default one::
+Django's default one:
 
     site.register(get_tenant_model(), TenantAdmin)
     site.register(get_domain_model(), DomainAdmin)

@@ -1,6 +1,6 @@
 """django-pg-tenants: schema-per-tenant multi-tenancy for Django on PostgreSQL.
 
-The public API::
+The public API:
 
     from pg_tenants.core import (
         tenant_context, schema_context, get_current_tenant,

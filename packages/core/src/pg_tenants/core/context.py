@@ -140,7 +140,7 @@ class _Activation:
 def tenant_context(tenant: TenantModel) -> _Activation:
     """Make ``tenant`` active inside a ``with`` / ``async with`` block or a decorated function.
 
-    The previous tenant is restored on exit, exceptions included::
+    The previous tenant is restored on exit, exceptions included:
 
         with tenant_context(acme):
             Note.objects.count()  # runs in acme's schema

@@ -1,7 +1,7 @@
 """Abstract tenant and domain models.
 
 A project subclasses both in a shared app and points ``TENANT_MODEL`` and
-``TENANT_DOMAIN_MODEL`` at them::
+``TENANT_DOMAIN_MODEL`` at them:
 
     class Client(TenantModel):
         name = models.CharField(max_length=100)

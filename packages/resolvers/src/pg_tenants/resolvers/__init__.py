@@ -1,7 +1,7 @@
 """How a request finds its tenant: the resolvers of django-pg-tenants.
 
 Set ``TENANT_RESOLVER`` to one of the names this package registers in the
-``pg_tenants.resolvers`` entry-point group, or a list of them tried in order::
+``pg_tenants.resolvers`` entry-point group, or a list of them tried in order:
 
     TENANT_RESOLVER = "subdomain"              # acme.example.com
     TENANT_RESOLVER = "hostname"               # any Domain row

@@ -3,7 +3,7 @@
 Django's ``CaptureQueriesContext`` / ``assertNumQueries`` count only the
 application's statements; the backend's own path statements are not logged
 there (they would make every query count depend on the previous test's
-tenant). Use this to assert how many were sent, and for which schemas::
+tenant). Use this to assert how many were sent, and for which schemas:
 
     with CaptureSearchPath(connection) as paths:
         Note.objects.count()
