@@ -50,5 +50,8 @@ class HeaderOnlyResolver:
     def client_headers(self, tenant: TenantModel) -> dict[str, str]:
         return {"HTTP_X_SANDBOX_TENANT": tenant.slug}
 
+    def vary_headers(self) -> tuple[str, ...]:
+        return ("X-Sandbox-Tenant",)
+
     def check(self) -> list[CheckMessage]:
         return [Warning("HeaderOnlyResolver is for tests only.", id="sandbox.W001")]

@@ -49,4 +49,6 @@ urlpatterns = [
     path("notes/", views.notes, name="notes"),
     path("async-notes/", views.async_notes, name="async-notes"),
     path("whoami/", views.whoami, name="whoami"),
+    path("page/", views.page, name="page"),
+    path("cached-page/", views.cached_page, name="cached-page"),
 ]

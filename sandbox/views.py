@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import itertools
+
 from django.db import connection
 from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
+from django.views.decorators.cache import cache_page
 
 from pg_tenants.core import get_current_tenant
 from sandbox.notes.models import Note
@@ -58,3 +61,17 @@ async def async_stream_notes(request: HttpRequest) -> StreamingHttpResponse:
         yield "schema:" + await sync_to_async(_current_schema)()
 
     return StreamingHttpResponse(body())
+
+
+#: Counts renders of ``page``: a response served from a cache repeats the number it was stored with.
+PAGE_RENDERS = itertools.count(1)
+
+
+def page(request: HttpRequest) -> JsonResponse:
+    """The tenant's own data (its notes; none for public) and the render count; for the page-cache tests."""
+    tenant = request.tenant
+    notes = [] if tenant.is_public else [n.title for n in Note.objects.order_by("pk")]
+    return JsonResponse({"tenant": tenant.schema_name, "notes": notes, "render": next(PAGE_RENDERS)})
+
+
+cached_page = cache_page(300)(page)

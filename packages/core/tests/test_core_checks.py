@@ -284,12 +284,14 @@ def test_w002_quiet_with_tenant_keys_or_no_header():
 def test_w003_site_cache_around_tenant_middleware(settings):
     tenant, *rest = BASE_MIDDLEWARE
     settings.MIDDLEWARE = [UPDATE, tenant, *rest, FETCH]
-    assert "UpdateCacheMiddleware comes before TenantMiddleware and FetchFromCacheMiddleware after" in (
-        ids()["pg_tenants.W003"]
+    assert (
+        "UpdateCacheMiddleware comes before TenantMiddleware and FetchFromCacheMiddleware after"
+        in (ids()["pg_tenants.W003"])
     )
     settings.MIDDLEWARE = [FETCH, tenant, UPDATE, *rest]
-    assert "FetchFromCacheMiddleware comes before TenantMiddleware and UpdateCacheMiddleware after" in (
-        ids()["pg_tenants.W003"]
+    assert (
+        "FetchFromCacheMiddleware comes before TenantMiddleware and UpdateCacheMiddleware after"
+        in (ids()["pg_tenants.W003"])
     )
     settings.MIDDLEWARE = [tenant, UPDATE, *rest, FETCH]
     assert "pg_tenants.W003" not in ids()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.db import connection
 from django.test import AsyncClient, Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from pg_tenants.core import tenant_context
 from pg_tenants.core.cache import tenant_cache
+from pg_tenants.core.resolvers import get_resolver, merge_headers
 from pg_tenants.core.testing import AsyncTenantClient, CaptureSearchPath
 from sandbox.notes.models import Note
 
@@ -157,3 +159,51 @@ async def test_async_client_reaches_each_tenant(acme_globex):
         assert unknown.status_code == 404
     finally:
         await sync_to_async(clean)()
+
+
+# -- Vary: a resolver that chooses the tenant by a request header --------------------------
+
+HEADER_ONLY = "sandbox.resolvers.HeaderOnlyResolver"
+
+
+def header_get(mode: str, path: str, tenant: str | None = None):
+    """GET ``path`` through the sync or the async middleware path, naming ``tenant`` in X-Sandbox-Tenant."""
+    if mode == "sync":
+        extra = {"HTTP_X_SANDBOX_TENANT": tenant} if tenant else {}
+        return Client().get(path, **extra)
+    headers = {"x-sandbox-tenant": tenant} if tenant else {}
+    return async_to_sync(AsyncClient().get)(path, headers=headers)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("mode", ["sync", "async"])
+@override_settings(TENANT_RESOLVER=HEADER_ONLY)
+def test_every_response_varies_on_the_resolvers_header(seeded, mode):
+    served = header_get(mode, "/whoami/", "acme")
+    assert (served.json()["tenant"], served["Vary"]) == ("acme", "X-Sandbox-Tenant")
+    for unknown in (header_get(mode, "/whoami/", "nobody"), header_get(mode, "/whoami/")):
+        assert (unknown.status_code, unknown["Vary"]) == (404, "X-Sandbox-Tenant")
+    with override_settings(TENANT_NOT_FOUND="public"):
+        public = header_get(mode, "/")
+        assert (public.json()["tenant"], public["Vary"]) == ("public", "X-Sandbox-Tenant")
+    with override_settings(TENANT_NOT_FOUND="sandbox.views.tenant_not_found"):
+        view = header_get(mode, "/whoami/", "nobody")
+        assert (view.json()["tenant"], view["Vary"]) == (None, "X-Sandbox-Tenant")
+
+
+@pytest.mark.django_db
+def test_host_resolved_responses_do_not_vary(seeded):
+    assert not Client().get("/whoami/", **host("acme")).has_header("Vary")
+    assert not Client().get("/whoami/", **host("nobody")).has_header("Vary")
+
+
+@pytest.mark.django_db
+@override_settings(TENANT_RESOLVER=[HEADER_ONLY, "sandbox.resolvers.SlugHostResolver", HEADER_ONLY])
+def test_a_chain_varies_on_its_members_headers(seeded):
+    assert get_resolver().vary_headers() == ("X-Sandbox-Tenant",)
+    response = Client().get("/whoami/", **host("globex"))  # resolved by the host, still varies
+    assert (response.json()["tenant"], response["Vary"]) == ("globex", "X-Sandbox-Tenant")
+
+
+def test_vary_headers_merge_case_insensitively():
+    assert merge_headers(["X-Tenant"], ["x-tenant", "X-Region"], []) == ("X-Tenant", "X-Region")

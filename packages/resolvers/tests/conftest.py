@@ -29,11 +29,28 @@ RESOLVER_SETTINGS: dict[str, dict[str, Any]] = {
     "hosts": {"TENANT_RESOLVER": "hosts", "ROOT_HOSTCONF": "sandbox.hosts", "DEFAULT_HOST": "www"},
 }
 COMMON = {"ROOT_URLCONF": "sandbox.urls_resolvers", "TENANT_URL_SCHEME": "https"}
+#: Where a trusted proxy connects from in these tests (inside RESOLVER_SETTINGS["header"]'s network).
+PROXY = "10.1.2.3"
 
 
 def resolver_settings(name: str, **extra: Any) -> override_settings:
     """``override_settings`` for resolver ``name`` (plus ``extra``)."""
     return override_settings(**{**COMMON, **RESOLVER_SETTINGS[name], **extra})
+
+
+def tenant_request(name: str, slug: str | None, path: str) -> tuple[str, dict[str, str]]:
+    """The path and WSGI environ entries that reach ``path`` on tenant ``slug`` (``None``: public) under ``name``.
+
+    Uses the hosts and domains of :func:`world` and the settings of :func:`resolver_settings`.
+    """
+    if name == "path":
+        return (f"/t/{slug}{path}" if slug else path), {}
+    if name == "header":
+        extra = {"HTTP_HOST": "app.example.com", "REMOTE_ADDR": PROXY}
+        return path, {**extra, "HTTP_X_TENANT": slug} if slug else extra
+    if name == "hosts":
+        return path, {"HTTP_HOST": f"{slug}.hosts.test" if slug else "www.hosts.test"}
+    return path, {"HTTP_HOST": f"{slug}.example.com" if slug else "example.com"}  # subdomain, hostname
 
 
 @dataclass

@@ -51,12 +51,19 @@ def test_e005_base_url_must_be_absolute(name, value):
         assert ids() == ["pg_tenants_resolvers.E005"]
 
 
-@pytest.mark.parametrize("name", ["header", "path"])
-def test_w001_links_need_a_base_url(name):
-    with resolver_settings(name, TENANT_BASE_URL=None):
+def test_w001_header_links_need_a_base_url():
+    with resolver_settings("header", TENANT_BASE_URL=None):
         [(cid, msg)] = resolver_messages()
     assert cid == "pg_tenants_resolvers.W001"
-    assert f"The {name} resolver cannot build links" in msg
+    assert "The header resolver cannot build links" in msg
+
+
+def test_w001_path_links_are_only_site_relative_without_a_base_url():
+    with resolver_settings("path", TENANT_BASE_URL=None):
+        [(cid, msg)] = resolver_messages()
+    assert cid == "pg_tenants_resolvers.W001"
+    assert "builds only site-relative links" in msg
+    assert "absolute=True" in msg
 
 
 @pytest.mark.parametrize("value", ["", "X Tenant", "X-Tenant:", "-X"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from pg_tenants.core.resolvers import tenant_url
+from pg_tenants.core.resolvers import TenantURLNotAbsolute, tenant_url
 from pg_tenants.core.testing import TenantClient
 
 from .conftest import aget, resolver_settings
@@ -123,3 +123,32 @@ def test_url_for_and_tenant_client(world):
     client = TenantClient(world.alpha)
     assert client.get("/notes/").json()["notes"] == ["alpha-note"]
     assert client.get("/links/").json()["reverse"] == "/t/alpha/links/"
+
+
+def test_links_without_a_base_url_are_site_relative(world):
+    with resolver_settings("path", TENANT_BASE_URL=None):
+        assert tenant_url(world.alpha, "/notes/") == "/t/alpha/notes/"
+        assert tenant_url(world.alpha, "notes/") == "/t/alpha/notes/"
+        assert tenant_url(world.public, "/pricing/") == "/pricing/"
+        with resolver_settings("path", TENANT_BASE_URL=None, TENANT_PATH_PREFIX="orgs/x"):
+            assert tenant_url(world.beta) == "/orgs/x/beta/"
+        with resolver_settings("path", TENANT_BASE_URL=None, TENANT_PATH_PREFIX=""):
+            assert tenant_url(world.beta, "/n/") == "/beta/n/"
+        with resolver_settings("path", TENANT_BASE_URL=None, FORCE_SCRIPT_NAME="/app/"):
+            assert tenant_url(world.alpha, "/n/") == "/app/t/alpha/n/"
+            assert tenant_url(world.public) == "/app/"
+        # A relative link is followed on the site itself: the test client, a redirect.
+        client = TenantClient(world.alpha)
+        assert client.get("/notes/").json()["notes"] == ["alpha-note"]
+        location = Client().get("/t/alpha/go/")["Location"]
+        assert Client().get(location).json()["tenant"] == "rs_alpha"
+
+
+def test_absolute_links_need_the_base_url(world):
+    assert tenant_url(world.alpha, "/n/", absolute=True) == "https://app.example.com/t/alpha/n/"
+    with resolver_settings("path", TENANT_BASE_URL=None):
+        with pytest.raises(TenantURLNotAbsolute, match="site-relative link '/t/alpha/n/'.*TENANT_BASE_URL"):
+            tenant_url(world.alpha, "/n/", absolute=True)
+        with resolver_settings("path", TENANT_BASE_URL=None, TENANT_RESOLVER=["path", "hostname"]):
+            assert tenant_url(world.alpha, "/n/") == "/t/alpha/n/"  # the first resolver's link
+            assert tenant_url(world.alpha, "/n/", absolute=True) == "https://alpha.example.com/n/"

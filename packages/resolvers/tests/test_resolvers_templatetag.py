@@ -12,6 +12,7 @@ from django.conf import settings
 from django.template import Template, TemplateSyntaxError, engines
 from django.test import override_settings
 
+from pg_tenants.core.resolvers import TenantURLNotAbsolute
 from pg_tenants.resolvers import tenant_url
 
 from .conftest import resolver_settings
@@ -77,3 +78,14 @@ def test_function_and_autoescape(world):
         with override_settings(TEMPLATES=templates):
             html = render('{% load pg_tenants %}<a href="{% tenant_url t "/?a=1&b=<2>" %}">', t=world.alpha)
     assert html == '<a href="https://app.example.com/t/alpha/?a=1&amp;b=&lt;2&gt;">'
+
+
+def test_absolute_links_for_emails(world):
+    templates = [{**settings.TEMPLATES[0], "OPTIONS": {"libraries": {"pg_tenants": LIBRARY}}}]
+    source = '{% load pg_tenants %}{% tenant_url t "/n/" %} {% tenant_url t "/n/" absolute=True %}'
+    with override_settings(TEMPLATES=templates), resolver_settings("path"):
+        assert render(source, t=world.alpha) == "https://app.example.com/t/alpha/n/ https://app.example.com/t/alpha/n/"
+        with resolver_settings("path", TENANT_BASE_URL=None):
+            assert render('{% load pg_tenants %}{% tenant_url t "/n/" %}', t=world.alpha) == "/t/alpha/n/"
+            with pytest.raises(TenantURLNotAbsolute, match="TENANT_BASE_URL"):
+                render(source, t=world.alpha)

@@ -236,11 +236,14 @@ class TenantCache:
         if alias is None:
             return
         cache = caches[alias]
-        try:
-            generation = cache.incr(GENERATION_KEY)
-        except ValueError:
-            generation = time.time_ns()
-            cache.set(GENERATION_KEY, generation, None)
+        # In public whatever is active, so that the key is one for every
+        # process even when the cache's keys name the tenant (cache_keys).
+        with public_context():
+            try:
+                generation = cache.incr(GENERATION_KEY)
+            except ValueError:
+                generation = time.time_ns()
+                cache.set(GENERATION_KEY, generation, None)
         self._generation = generation
 
     def _sync_due(self) -> bool:
@@ -251,7 +254,8 @@ class TenantCache:
         if alias is None or not self._sync_due():
             return
         self._next_sync = self._clock() + tenant_settings.TENANT_CACHE_SYNC_INTERVAL
-        generation = caches[alias].get(GENERATION_KEY)
+        with public_context():  # see invalidate()
+            generation = caches[alias].get(GENERATION_KEY)
         if generation != self._generation:
             self.clear()
             self._generation = generation

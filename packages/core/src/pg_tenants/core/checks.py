@@ -1,8 +1,8 @@
 """System checks: every misconfiguration a project can make, caught at start-up.
 
 Each check has an id (``pg_tenants.E001`` ...) documented in the reference,
-and a test that triggers it. Checks are tagged (``models``, ``database``,
-``security``, ``urls``) so ``manage.py check --tag`` can select them.
+and a test that triggers it. Checks are tagged (``models``, ``security``,
+``urls``, ``caches``) so ``manage.py check --tag`` can select them.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
+from .cache_keys import KEY_FUNCTION, uses_tenant_keys
 from .check_helpers import dotted_path_problem, middleware_order, setting_type_errors
 from .conf import tenant_settings
 from .models import DomainModel, TenantModel
-from .resolvers import DuplicateResolverName, get_resolver, load_resolver
+from .resolvers import DuplicateResolverName, get_resolver, load_resolver, vary_headers
 from .routers import app_labels
 from .validation import InvalidSchemaName, validate_schema_name
 
@@ -31,6 +32,9 @@ MUST_FOLLOW = (
     "django.contrib.messages.middleware.MessageMiddleware",
 )
 SEARCH_PATH_MODES = ("session", "transaction")
+UPDATE_CACHE = "django.middleware.cache.UpdateCacheMiddleware"
+FETCH_CACHE = "django.middleware.cache.FetchFromCacheMiddleware"
+DUMMY_CACHE = "django.core.cache.backends.dummy.DummyCache"
 
 
 @register()
@@ -289,3 +293,65 @@ def check_transaction_mode_cursors(app_configs: Any = None, **kwargs: Any) -> li
                 )
             )
     return errors
+
+
+@register(Tags.caches, Tags.security)
+def check_shared_caches(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """W002: a header-resolved project whose ``cache_page`` or low-level cache keys name no tenant."""
+    try:
+        headers = vary_headers(load_resolver(tenant_settings.TENANT_RESOLVER))
+    except ImproperlyConfigured:
+        return []  # E011, E012
+    if not headers:
+        return []  # the host and the path, in every page's key, keep tenants apart
+    if not all(isinstance(name, str) for name in headers):
+        return []  # a header setting of the wrong type: the resolver's own check reports it
+    middleware_alias = settings.CACHE_MIDDLEWARE_ALIAS
+    roles = (
+        ("default", "entries set through django.core.cache.cache"),
+        (middleware_alias, "pages cached by cache_page"),
+    )
+    warnings: list[CheckMessage] = []
+    for alias in dict.fromkeys(("default", middleware_alias)):
+        config = settings.CACHES.get(alias)
+        if config is None or config.get("BACKEND") == DUMMY_CACHE or uses_tenant_keys(config):
+            continue
+        shared = " and ".join(role for name, role in roles if name == alias)
+        warnings.append(
+            Warning(
+                f"TENANT_RESOLVER chooses the tenant by the {', '.join(headers)} header, so tenants share URLs "
+                f"and hosts, and cache {alias!r} keeps no tenant in its keys: {shared} are shared between "
+                "tenants, and one tenant's are served to another.",
+                hint=f'Set CACHES[{alias!r}]["KEY_FUNCTION"] = "{KEY_FUNCTION}".',
+                id="pg_tenants.W002",
+            )
+        )
+    return warnings
+
+
+@register(Tags.caches)
+def check_site_cache_order(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """W003: the site-wide cache stores pages under one schema's keys and looks them up under another's."""
+    middleware = list(getattr(settings, "MIDDLEWARE", None) or [])
+    if not {MIDDLEWARE, UPDATE_CACHE, FETCH_CACHE} <= set(middleware):
+        return []
+    alias = settings.CACHE_MIDDLEWARE_ALIAS
+    config = settings.CACHES.get(alias)
+    if config is None or not uses_tenant_keys(config):
+        return []
+    tenant_at = middleware.index(MIDDLEWARE)
+    update_outside = middleware.index(UPDATE_CACHE) < tenant_at
+    fetch_outside = middleware.index(FETCH_CACHE) < tenant_at
+    if update_outside == fetch_outside:
+        return []
+    outside, inside = ("UpdateCacheMiddleware", "FetchFromCacheMiddleware")[:: 1 if update_outside else -1]
+    return [
+        Warning(
+            f"{outside} comes before TenantMiddleware and {inside} after it, while cache {alias!r} "
+            "(CACHE_MIDDLEWARE_ALIAS) puts the active tenant in its keys: pages are stored under one schema's "
+            "keys and looked up under another's, so no tenant's page is ever served from the cache.",
+            hint="Put TenantMiddleware first in MIDDLEWARE, above both cache middleware: pages are then stored "
+            "and looked up under the tenant's keys.",
+            id="pg_tenants.W003",
+        )
+    ]

@@ -7,6 +7,11 @@ A tenant whose schema does not exist (never created, dropped, renamed) is never
 served: the request gets a 503 and an error is logged on ``pg_tenants.core``,
 whether the tenant cache found out while looking the tenant up or the backend
 refused the view's first query (:class:`~pg_tenants.core.exceptions.SchemaNotFound`).
+
+When the resolver chooses the tenant by a request header (the header
+resolver's ``X-Tenant``), every response names that header in ``Vary``, so
+caches keep one copy of a page per tenant (see
+:func:`pg_tenants.core.resolvers.vary_headers`).
 """
 
 from __future__ import annotations
@@ -16,17 +21,19 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from django.core.handlers.exception import response_for_exception
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import get_script_prefix, set_script_prefix
+from django.utils.cache import patch_vary_headers
 from django.utils.module_loading import import_string
 
 from .cache import TenantSchemaMissing, tenant_cache
 from .conf import tenant_settings
 from .context import ActiveSchema, activate, deactivate
 from .exceptions import SchemaNotFound
-from .resolution import Resolution
-from .resolvers import get_resolver
+from .resolution import Resolution, Resolver
+from .resolvers import get_resolver, vary_headers
 from .streaming import keep_streaming_in_context
 
 if TYPE_CHECKING:
@@ -63,7 +70,17 @@ class TenantMiddleware:
     def __call__(self, request: HttpRequest) -> Any:
         if self.is_async:
             return self.__acall__(request)
-        resolution = get_resolver().resolve(request)
+        resolver = get_resolver()
+        try:
+            response = self._respond(request, resolver)
+        except TenantNotFound as exc:
+            # Made into a response here rather than by Django around this
+            # middleware, so that it carries the Vary header too.
+            response = response_for_exception(request, exc)
+        return self._vary(response, resolver)
+
+    def _respond(self, request: HttpRequest, resolver: Resolver) -> Any:
+        resolution = resolver.resolve(request)
         try:
             tenant = tenant_cache.get_for_resolution(resolution) if resolution is not None else None
         except TenantSchemaMissing as exc:
@@ -79,7 +96,15 @@ class TenantMiddleware:
         return keep_streaming_in_context(response, active)
 
     async def __acall__(self, request: HttpRequest) -> Any:
-        resolution = get_resolver().resolve(request)
+        resolver = get_resolver()
+        try:
+            response = await self._arespond(request, resolver)
+        except TenantNotFound as exc:
+            response = await sync_to_async(response_for_exception, thread_sensitive=False)(request, exc)
+        return self._vary(response, resolver)
+
+    async def _arespond(self, request: HttpRequest, resolver: Resolver) -> Any:
+        resolution = resolver.resolve(request)
         try:
             tenant = await tenant_cache.aget_for_resolution(resolution) if resolution is not None else None
         except TenantSchemaMissing as exc:
@@ -96,6 +121,21 @@ class TenantMiddleware:
         with self._serving(request, tenant, resolution) as active:
             response = await self.get_response(request)
         return keep_streaming_in_context(response, active)
+
+    @staticmethod
+    def _vary(response: Any, resolver: Resolver) -> Any:
+        """``response`` with the request headers the resolver reads added to its ``Vary``.
+
+        Every response, the public tenant's and unknown tenants' included:
+        Django's cache middleware keys a URL's pages by the headers named in
+        the ``Vary`` of the last response it stored for that URL, so a single
+        response without the header (public's, say) would key the next page
+        stored there by URL alone and serve it to every tenant.
+        """
+        headers = vary_headers(resolver)
+        if headers:
+            patch_vary_headers(response, headers)
+        return response
 
     # -- serving ---------------------------------------------------------------
 

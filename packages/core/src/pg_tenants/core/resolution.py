@@ -46,12 +46,24 @@ class Resolution:
 
 @runtime_checkable
 class Resolver(Protocol):
-    """What ``TENANT_RESOLVER`` must provide."""
+    """What ``TENANT_RESOLVER`` must provide.
+
+    A resolver may also have, and the library then uses: ``check()`` (its
+    system-check messages), ``client_headers(tenant)`` (environ entries that
+    make a test client reach ``tenant``) and ``vary_headers()`` (the request
+    headers it chooses the tenant by, named in every response's ``Vary``;
+    see :func:`pg_tenants.core.resolvers.vary_headers`).
+    """
 
     def resolve(self, request: HttpRequest) -> Resolution | None:
         """How to find the request's tenant, or ``None`` when this resolver has no opinion."""
         ...  # pragma: no cover
 
     def url_for(self, tenant: TenantModel, path: str = "/") -> str:
-        """An absolute URL that reaches ``tenant`` at ``path``."""
+        """A URL that reaches ``tenant`` at ``path``.
+
+        Absolute, or site-relative (starting with ``/``) when the resolver
+        cannot know the site's address; raise :class:`NotImplementedError`
+        when it can build no link to that tenant.
+        """
         ...  # pragma: no cover

@@ -15,6 +15,7 @@ import functools
 from collections.abc import Sequence
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
@@ -64,6 +65,10 @@ class ChainResolver:
                 errors.append(str(exc))
         raise NotImplementedError("No resolver in the chain can build a URL: " + "; ".join(errors))
 
+    def vary_headers(self) -> tuple[str, ...]:
+        """The request headers any resolver in the chain reads, each once (for ``Vary``)."""
+        return merge_headers(*(vary_headers(resolver) for resolver in self.resolvers))
+
     def client_headers(self, tenant: TenantModel) -> dict[str, str]:
         """Request headers of the resolver that builds the tenant's URL (used by ``TenantClient``)."""
         for resolver in self.resolvers:
@@ -84,6 +89,27 @@ class ChainResolver:
                 if message not in messages:
                     messages.append(message)
         return messages
+
+
+def vary_headers(resolver: Resolver) -> tuple[str, ...]:
+    """The request headers ``resolver`` chooses the tenant by, from its optional ``vary_headers()``.
+
+    ``TenantMiddleware`` names them in the ``Vary`` header of every response,
+    so caches (Django's cache middleware, proxies) keep one copy per tenant
+    where the URL and host are the same for all. Resolvers that read only the
+    host and path have none: those are in every cache key already.
+    """
+    method = getattr(resolver, "vary_headers", None)
+    return tuple(method()) if callable(method) else ()
+
+
+def merge_headers(*groups: Sequence[str]) -> tuple[str, ...]:
+    """The header names of ``groups`` in order, each once (header names compare case-insensitively)."""
+    seen: dict[str, str] = {}
+    for group in groups:
+        for name in group:
+            seen.setdefault(name.lower(), name)
+    return tuple(seen.values())
 
 
 class DuplicateResolverName(ImproperlyConfigured):
@@ -178,6 +204,41 @@ def _reset_resolver(*, setting: str, **kwargs: Any) -> None:
         get_resolver.cache_clear()
 
 
-def tenant_url(tenant: TenantModel, path: str = "/") -> str:
-    """An absolute URL that reaches ``tenant`` at ``path``, built by the configured resolver."""
-    return get_resolver().url_for(tenant, path)
+class TenantURLNotAbsolute(NotImplementedError):
+    """An absolute link to a tenant was asked for, and the configured resolver builds only site-relative ones."""
+
+
+def tenant_url(tenant: TenantModel, path: str = "/", *, absolute: bool = False) -> str:
+    """A URL that reaches ``tenant`` at ``path``, built by the configured resolver.
+
+    Absolute (``https://acme.example.com/notes/``) for every resolver but one:
+    the path resolver without ``TENANT_BASE_URL`` does not know the site's
+    address, so it gives a site-relative link (``/t/acme/notes/``). That is
+    right wherever the link is followed from the same site: pages, redirects,
+    the admin's "Open site", ``TenantClient``. A link read anywhere else (an
+    email, a webhook payload, a message in a chat, a management command's
+    output) needs ``absolute=True``, which never returns a relative link: with
+    a chain of resolvers the first absolute link wins, and when none can build
+    one :class:`TenantURLNotAbsolute` is raised. Inside a request,
+    ``request.build_absolute_uri(tenant_url(tenant, path))`` makes a relative
+    link absolute too.
+    """
+    resolver = get_resolver()
+    if not absolute:
+        return resolver.url_for(tenant, path)
+    members = resolver.resolvers if isinstance(resolver, ChainResolver) else [resolver]
+    reasons: list[str] = []
+    for member in members:
+        try:
+            url = member.url_for(tenant, path)
+        except NotImplementedError as exc:
+            reasons.append(str(exc))
+            continue
+        parts = urlsplit(url)
+        if parts.scheme and parts.netloc:
+            return url
+        reasons.append(f"{type(member).__name__} built the site-relative link {url!r}")
+    raise TenantURLNotAbsolute(
+        f"No absolute link to tenant {tenant.schema_name!r} can be built: {'; '.join(reasons)}. "
+        'With the path resolver, set TENANT_BASE_URL to where the site is served (e.g. "https://app.example.com").'
+    )

@@ -95,14 +95,21 @@ def check_base_url(resolver: str) -> list[CheckMessage]:
         return wrong
     value = resolver_settings.TENANT_BASE_URL
     if not value:
-        return [
-            Warning(
-                f"The {resolver} resolver cannot build links to tenants (tenant_url, TenantClient, the "
-                "admin's 'view site') because TENANT_BASE_URL is not set.",
-                hint='Set TENANT_BASE_URL to where the site is served, e.g. "https://app.example.com".',
-                id=f"{PREFIX}.W001",
+        hint = 'Set TENANT_BASE_URL to where the site is served, e.g. "https://app.example.com".'
+        if resolver == "path":
+            # Relative links work on the site itself; only links read elsewhere are lost.
+            message = (
+                "The path resolver builds only site-relative links to tenants (/t/acme/...) because "
+                "TENANT_BASE_URL is not set: tenant_url(..., absolute=True), as links in emails and other "
+                "messages need, raises."
             )
-        ]
+            hint += " Silence this warning if no link to a tenant ever leaves the site."
+        else:
+            message = (
+                f"The {resolver} resolver cannot build links to tenants (tenant_url, TenantClient, the "
+                "admin's 'Open site') because TENANT_BASE_URL is not set."
+            )
+        return [Warning(message, hint=hint, id=f"{PREFIX}.W001")]
     parts = urlsplit(value)
     if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query or parts.fragment:
         return [

@@ -159,6 +159,17 @@ class HeaderResolver:
         """``TENANT_BASE_URL`` + ``path``: a link cannot carry a header, the proxy in front adds it."""
         return base_url(path, resolver="header")
 
+    def vary_headers(self) -> tuple[str, ...]:
+        """``TENANT_HEADER_NAME``: every tenant shares URLs and hosts, so caches must vary on the header.
+
+        ``TenantMiddleware`` adds it to the ``Vary`` of every response, which
+        keeps Django's cache middleware and HTTP caches apart per tenant.
+        ``cache_page`` stores pages inside the view, before ``Vary`` is added:
+        it needs the tenant key function (:mod:`pg_tenants.core.cache_keys`,
+        system check ``pg_tenants.W002``).
+        """
+        return (resolver_settings.TENANT_HEADER_NAME,)
+
     def client_headers(self, tenant: TenantModel) -> dict[str, str]:
         """WSGI environ entries that make a test client's requests reach ``tenant``.
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.core.checks import CheckMessage
 
 from pg_tenants.core.resolution import Resolution
 
-from .base import NO_TENANT, base_url, is_slug
+from .base import NO_TENANT, base_url, is_slug, join_path
 from .checks import check_base_url, check_path_prefix
 from .conf import resolver_settings
 
@@ -60,10 +61,22 @@ class PathResolver:
         return Resolution.public() if resolver_settings.TENANT_PATH_PUBLIC else None
 
     def url_for(self, tenant: TenantModel, path: str = "/") -> str:
-        """``TENANT_BASE_URL`` + ``/<prefix>/<slug>`` + ``path``; no prefix for the public tenant."""
-        if tenant.is_public:
-            return base_url(path, resolver="path")
-        return base_url(path, prefix=path_prefix() + tenant.slug, resolver="path")
+        """``TENANT_BASE_URL`` + ``/<prefix>/<slug>`` + ``path``; no prefix for the public tenant.
+
+        Without ``TENANT_BASE_URL`` the link is site-relative:
+        ``/t/acme/notes/`` (after ``FORCE_SCRIPT_NAME`` when it is set), ``/notes/``
+        for the public tenant. Every tenant shares the site's origin, so such a
+        link is right in pages, redirects, the admin's "Open site" and
+        ``TenantClient``; links read outside the site (emails, webhooks) need
+        an absolute URL: ``tenant_url(tenant, path, absolute=True)`` raises
+        rather than return a relative one, and check
+        ``pg_tenants_resolvers.W001`` asks for ``TENANT_BASE_URL``.
+        """
+        prefix = "" if tenant.is_public else path_prefix() + tenant.slug
+        if resolver_settings.TENANT_BASE_URL:
+            return base_url(path, prefix=prefix, resolver="path")
+        mount = (getattr(settings, "FORCE_SCRIPT_NAME", None) or "").rstrip("/")
+        return mount + prefix + join_path(path)
 
     def check(self) -> list[CheckMessage]:
         """E009, E005, W001: the prefix and the base URL."""

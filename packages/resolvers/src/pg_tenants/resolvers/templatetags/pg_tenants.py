@@ -15,9 +15,13 @@ register = template.Library()
 
 
 @register.simple_tag
-def tenant_url(tenant: TenantModel, path: str = "/") -> str:
-    """An absolute link to ``path`` on ``tenant``, built by ``TENANT_RESOLVER``'s ``url_for``.
+def tenant_url(tenant: TenantModel, path: str = "/", absolute: bool = False) -> str:
+    """A link to ``path`` on ``tenant``, built by ``TENANT_RESOLVER``'s ``url_for``.
 
     ``{% tenant_url tenant "/notes/" %}``, or ``{% tenant_url tenant "/notes/" as link %}``.
+    The link is site-relative with the path resolver when ``TENANT_BASE_URL``
+    is unset; in an email's template use ``{% tenant_url tenant "/notes/" absolute=True %}``,
+    which raises rather than render a relative link
+    (see :func:`pg_tenants.core.resolvers.tenant_url`).
     """
-    return build_tenant_url(tenant, path)
+    return build_tenant_url(tenant, path, absolute=absolute)
