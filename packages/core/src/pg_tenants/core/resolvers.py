@@ -23,6 +23,7 @@ from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
 from .conf import tenant_settings
+from .distribution import pip_install
 from .resolution import Resolution, Resolver
 
 if TYPE_CHECKING:
@@ -142,10 +143,7 @@ def missing_resolver_message(name: str) -> str:
     """The error for a short name no installed plug-in provides, naming the extra to install."""
     extra = KNOWN_RESOLVERS.get(name)
     if extra is not None:
-        return (
-            f"TENANT_RESOLVER {name!r} is provided by an extra that is not installed: "
-            f'pip install "django-pg-tenants[{extra}]".'
-        )
+        return f"TENANT_RESOLVER {name!r} is provided by an extra that is not installed: {pip_install(extra)}."
     known = ", ".join(sorted(set(KNOWN_RESOLVERS) | set(discover_resolvers())))
     return f"TENANT_RESOLVER {name!r} is neither a registered resolver ({known}) nor a dotted import path."
 

@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.urls import NoReverseMatch
 
 from pg_tenants.core.check_helpers import middleware_order
+from pg_tenants.core.distribution import pip_install
 from pg_tenants.core.resolution import Resolution
 
 from .base import NO_TENANT, TenantURLUnavailable, host_url, is_slug, request_hostname
@@ -119,7 +120,7 @@ class HostsResolver:
             return [
                 Error(
                     'TENANT_RESOLVER uses the "hosts" resolver, but django-hosts is not installed.',
-                    hint='pip install "django-pg-tenants[hosts]"',
+                    hint=pip_install("hosts"),
                     id=f"{PREFIX}.E011",
                 )
             ]
