@@ -4,7 +4,7 @@ Django's caches are shared by every tenant: ``cache.set("dashboard", ...)``
 in one tenant is what ``cache.get("dashboard")`` returns in the next, and
 ``cache_page`` behind the header resolver (every tenant on one URL and host)
 serves one tenant's page to the others. Give a cache this key function and
-every key carries the active schema::
+every key carries the active schema:
 
     CACHES = {
         "default": {
