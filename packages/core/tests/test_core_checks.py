@@ -298,3 +298,42 @@ def test_w003_site_cache_around_tenant_middleware(settings):
     settings.MIDDLEWARE = [UPDATE, tenant, *rest, FETCH]
     settings.CACHES = {"default": PLAIN}  # keys without the tenant: URL and Vary decide
     assert "pg_tenants.W003" not in ids()
+
+
+def _urlconf_errors() -> list[str]:
+    get_resolver.cache_clear()
+    return [m.msg for m in run_checks() if m.id == "pg_tenants.E019"]
+
+
+def test_e019_urlconfs_that_cannot_serve_requests(tmp_path, monkeypatch):
+    (tmp_path / "urls_raising.py").write_text("from django.urls import path\nraise RuntimeError('typo in a view')\n")
+    (tmp_path / "urls_empty.py").write_text("# urlpatterns forgotten\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with override_settings(
+        PUBLIC_SCHEMA_URLCONF="mysaas.urls_public",
+        TENANT_URLCONFS={"premium": "urls_raising", "basic": "urls_empty"},
+    ):
+        errors = _urlconf_errors()
+    assert errors == [
+        "PUBLIC_SCHEMA_URLCONF 'mysaas.urls_public' cannot be used: importing it raises "
+        "ModuleNotFoundError: No module named 'mysaas'.",
+        "TENANT_URLCONFS['premium'] 'urls_raising' cannot be used: importing it raises RuntimeError: typo in a view.",
+        "TENANT_URLCONFS['basic'] 'urls_empty' cannot be used: it has no urlpatterns.",
+    ]
+
+
+@override_settings(ROOT_URLCONF="sandbox.no_such_urls")
+def test_e019_root_urlconf():
+    # Django's own URL check raises the ImportError itself when it runs first (manage.py check);
+    # alone (check --tag urls of this app's checks, or called), E019 names the setting.
+    from pg_tenants.core.checks import check_urlconfs
+
+    assert [m.msg for m in check_urlconfs()] == [
+        "ROOT_URLCONF 'sandbox.no_such_urls' cannot be used: importing it raises "
+        "ModuleNotFoundError: No module named 'sandbox.no_such_urls'."
+    ]
+
+
+@override_settings(TENANT_URLCONFS={"premium": "sandbox.urls_premium"})
+def test_e019_silent_for_urlconfs_that_import():
+    assert _urlconf_errors() == []

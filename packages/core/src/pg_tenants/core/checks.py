@@ -7,6 +7,7 @@ and a test that triggers it. Checks are tagged (``models``, ``security``,
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from django.apps import apps
@@ -355,3 +356,42 @@ def check_site_cache_order(app_configs: Any = None, **kwargs: Any) -> list[Check
             id="pg_tenants.W003",
         )
     ]
+
+
+@register(Tags.urls)
+def check_urlconfs(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E019: ``ROOT_URLCONF``, ``PUBLIC_SCHEMA_URLCONF`` and every ``TENANT_URLCONFS`` value import.
+
+    Otherwise the first request to that site is a bare 500, while the rest of
+    the project starts and ``manage.py check`` would have said nothing.
+    """
+    named: list[tuple[str, Any]] = [("ROOT_URLCONF", getattr(settings, "ROOT_URLCONF", None))]
+    named.append(("PUBLIC_SCHEMA_URLCONF", tenant_settings.PUBLIC_SCHEMA_URLCONF))
+    urlconfs = tenant_settings.TENANT_URLCONFS
+    if isinstance(urlconfs, dict):  # another type is E018
+        named += [(f"TENANT_URLCONFS[{tenant_type!r}]", path) for tenant_type, path in urlconfs.items()]
+    errors: list[CheckMessage] = []
+    for setting, path in named:
+        if not isinstance(path, str) or not path:
+            continue  # unset; a value of another type is E018 (ROOT_URLCONF: Django's own error)
+        problem = urlconf_problem(path)
+        if problem is not None:
+            errors.append(
+                Error(
+                    f"{setting} {path!r} cannot be used: {problem}.",
+                    hint="Point it at a module that defines urlpatterns (and fix the error above if it has one).",
+                    id="pg_tenants.E019",
+                )
+            )
+    return errors
+
+
+def urlconf_problem(path: str) -> str | None:
+    """Why the urlconf module ``path`` cannot serve requests (it does not import, has no urlpatterns), or ``None``."""
+    try:
+        module = importlib.import_module(path)
+    except Exception as exc:  # an import error, or any error its code raises: all would be a 500
+        return f"importing it raises {type(exc).__name__}: {exc}"
+    if not hasattr(module, "urlpatterns"):
+        return "it has no urlpatterns"
+    return None
