@@ -73,6 +73,7 @@ EXAMPLES: dict[str, str] = {
     "TENANT_ADMIN_REGISTER": "False",
     "TENANT_ADMIN_TENANTS_FOR_USER": '"mysaas.admin.tenants_for"',
     "TENANT_ADMIN_SEARCH_THRESHOLD": "50",
+    "TENANT_ADMIN_LOG_PUBLIC_USERS": "True",
 }
 
 

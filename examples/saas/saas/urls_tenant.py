@@ -7,6 +7,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Back to this tenant's login (reversed here, so the path resolver's prefix stays).
+    path("logout/", auth_views.LogoutView.as_view(next_page="login"), name="logout"),
     path("", include("notes.urls")),
 ]

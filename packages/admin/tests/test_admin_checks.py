@@ -9,6 +9,8 @@ from django.test.utils import override_settings
 
 from pg_tenants.admin.checks import MIDDLEWARE_PATH, check_admin, check_admin_middleware, check_admin_settings
 
+from .conftest import PER_TENANT_AUTH
+
 
 def _messages():
     return [*check_admin_settings(), *check_admin_middleware(), *check_admin()]
@@ -50,9 +52,41 @@ def test_w002_app_after_django_admin():
         assert [m.id for m in _messages()] == ["pg_tenants_admin.W002"]
 
 
+def _history_messages(**overrides):
+    with override_settings(**overrides):
+        return [m for m in check_admin() if m.id in {"pg_tenants_admin.W003", "pg_tenants_admin.W004"}]
+
+
 def test_w003_contenttypes_in_tenant_apps_without_admin():
     tenant_apps = [a for a in settings.TENANT_APPS if a != "django.contrib.admin"]
     assert _ids(TENANT_APPS=tenant_apps) == ["pg_tenants_admin.W003"]
+    [message] = _history_messages(TENANT_APPS=tenant_apps)
+    assert "logged in public's django_admin_log" in message.msg
+    assert "TENANT_ADMIN_LOG_PUBLIC_USERS" not in message.hint
+
+
+def test_w003_users_per_tenant_recommends_the_admin_and_public_users():
+    # The example's former layout: auth per tenant, the admin's log shared in public.
+    [message] = _history_messages(TENANT_APPS=PER_TENANT_AUTH)
+    assert message.id == "pg_tenants_admin.W003"
+    assert 'Add "django.contrib.admin" to TENANT_APPS' in message.hint
+    assert "TENANT_ADMIN_LOG_PUBLIC_USERS = True" in message.hint
+
+
+def test_w003_not_without_tenant_only_apps():
+    assert _history_messages(TENANT_APPS=["django.contrib.contenttypes"]) == []
+
+
+def test_w004_users_per_tenant_with_the_switcher_and_the_tenants_own_users():
+    tenant_apps = [*PER_TENANT_AUTH, "django.contrib.admin"]
+    [message] = _history_messages(TENANT_APPS=tenant_apps)
+    assert message.id == "pg_tenants_admin.W004"
+    assert "foreign key violation" in message.msg
+    assert "TENANT_ADMIN_LOG_PUBLIC_USERS = True" in message.hint
+    assert _history_messages(TENANT_APPS=tenant_apps, TENANT_ADMIN_LOG_PUBLIC_USERS=True) == []
+    # Without the switcher no operator writes into tenant schemas: their admins are their own users.
+    middleware = [m for m in settings.MIDDLEWARE if m != MIDDLEWARE_PATH]
+    assert _history_messages(TENANT_APPS=tenant_apps, MIDDLEWARE=middleware) == []
 
 
 @pytest.mark.parametrize("path", ["no.such.module.func", "pg_tenants.admin.conf.admin_settings"])
@@ -65,7 +99,12 @@ def test_e003_tenants_for_user_unusable(path):
 
 
 @pytest.mark.parametrize(
-    ("setting", "value"), [("TENANT_ADMIN_REGISTER", "False"), ("TENANT_ADMIN_SEARCH_THRESHOLD", "20")]
+    ("setting", "value"),
+    [
+        ("TENANT_ADMIN_REGISTER", "False"),
+        ("TENANT_ADMIN_SEARCH_THRESHOLD", "20"),
+        ("TENANT_ADMIN_LOG_PUBLIC_USERS", "True"),
+    ],
 )
 def test_e004_setting_of_the_wrong_type(setting, value):
     with override_settings(**{setting: value}):

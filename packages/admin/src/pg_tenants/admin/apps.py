@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
+
+from pg_tenants.core.signals import schema_created, schema_migrated
 
 
 class PgTenantsAdminConfig(AppConfig):
@@ -15,3 +17,11 @@ class PgTenantsAdminConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
+
+        if apps.is_installed("django.contrib.admin"):
+            from . import history, logentries
+
+            # Each tenant schema's admin log names the operators (public users): see history.py.
+            schema_created.connect(history.on_schema_created, dispatch_uid="pg_tenants_admin_log_created")
+            schema_migrated.connect(history.on_schema_migrated, dispatch_uid="pg_tenants_admin_log_migrated")
+            logentries.install()

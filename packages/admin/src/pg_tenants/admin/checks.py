@@ -12,6 +12,7 @@ from pg_tenants.core.conf import tenant_settings
 from pg_tenants.core.routers import app_labels
 
 from .conf import admin_settings
+from .history import ADMIN_LABEL, user_app_label
 
 MIDDLEWARE_PATH = "pg_tenants.admin.middleware.TenantAdminMiddleware"
 #: Middleware the switcher needs to run before it: it reads the session, the user and messages.
@@ -64,7 +65,7 @@ def check_admin_middleware(app_configs: Any = None, **kwargs: Any) -> list[Check
 
 @register(Tags.admin)
 def check_admin(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """E001, W002, W003: where the admin app and Django's admin are installed and migrated."""
+    """E001, W002, W003, W004: where the admin app and Django's admin are installed and migrated."""
     errors: list[CheckMessage] = []
     shared = app_labels(tenant_settings.SHARED_APPS)
     if "pg_tenants_admin" not in shared:
@@ -88,20 +89,47 @@ def check_admin(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
                 id="pg_tenants_admin.W002",
             )
         )
-    tenant = app_labels(tenant_settings.TENANT_APPS)
-    # With auth in TENANT_APPS too, LogEntry.user would point at the tenant's
-    # users, where the operators do not exist: the advice would not apply.
-    if "contenttypes" in tenant and "admin" not in tenant and "admin" in shared and "auth" not in tenant:
-        errors.append(
+    errors.extend(_history_messages(shared, app_labels(tenant_settings.TENANT_APPS)))
+    return errors
+
+
+def _history_messages(shared: frozenset[str], tenant: frozenset[str]) -> list[CheckMessage]:
+    """W003, W004: whether each tenant schema keeps its own admin history, naming the right users."""
+    if ADMIN_LABEL not in shared | tenant:
+        return []
+    users_per_tenant = user_app_label() in tenant
+    switcher = middleware_order(MIDDLEWARE_PATH) is not None
+    if ADMIN_LABEL not in tenant:
+        if not tenant - shared:
+            return []  # no tenant-only apps: no tenant objects to keep a history of
+        hint = 'Add "django.contrib.admin" to TENANT_APPS too: each tenant schema then keeps its own history.'
+        if users_per_tenant:
+            hint += (
+                " With the tenant switcher, also set TENANT_ADMIN_LOG_PUBLIC_USERS = True, so that history names "
+                "the operators (public's users) rather than the tenant's users."
+            )
+        return [
             Warning(
-                "django.contrib.contenttypes is in TENANT_APPS but django.contrib.admin is not: the admin history "
-                "of tenant objects is written to public's django_admin_log with the tenant schema's content type "
-                "ids, and histories of different tenants mix (object ids repeat across tenants).",
-                hint='Add "django.contrib.admin" to TENANT_APPS too, so each tenant keeps its own admin history.',
+                "django.contrib.admin is not in TENANT_APPS: changes to tenant objects are logged in public's "
+                "django_admin_log, so a tenant's \"Recent actions\" and History pages show other tenants' entries "
+                "(object ids repeat across tenants).",
+                hint=hint,
                 id="pg_tenants_admin.W003",
             )
-        )
-    return errors
+        ]
+    if users_per_tenant and switcher and not admin_settings.TENANT_ADMIN_LOG_PUBLIC_USERS:
+        return [
+            Warning(
+                "django.contrib.admin and the user model's app are both in TENANT_APPS, so each tenant schema's "
+                "django_admin_log names the tenant's own users, but the operators who change tenant objects "
+                "through the tenant switcher are public's users: saving fails at commit (foreign key violation), "
+                "or the entry names the tenant's user who has the operator's id.",
+                hint="Set TENANT_ADMIN_LOG_PUBLIC_USERS = True: tenant schemas' admin log then names public's "
+                "users (an admin on a tenant's own host, logged in as a tenant user, can then not log changes).",
+                id="pg_tenants_admin.W004",
+            )
+        ]
+    return []
 
 
 def _position(installed: list[str], name: str) -> int | None:

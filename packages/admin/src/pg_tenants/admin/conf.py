@@ -32,5 +32,20 @@ class AdminSettings(PackageSettings):
         """Above this many tenants the switcher is a searchable text box instead of a list (default 20)."""
         return self._get("TENANT_ADMIN_SEARCH_THRESHOLD", 20)
 
+    @property
+    def TENANT_ADMIN_LOG_PUBLIC_USERS(self) -> bool:
+        """With the users per tenant, tenant schemas' admin log names public's users (default ``False``).
+
+        For projects whose admin users are operators in public who work in
+        tenants through the switcher, while each tenant has its own user table:
+        each tenant schema's ``django_admin_log.user_id`` then references
+        public's users (see :mod:`pg_tenants.admin.history`). An admin served on
+        a tenant's own host, logged in as one of the tenant's users, can then
+        not log their changes (saving fails at commit, or names the operator
+        with that id). Without it the key references the tenant's users, as
+        Django makes it.
+        """
+        return self._get("TENANT_ADMIN_LOG_PUBLIC_USERS", False)
+
 
 admin_settings = AdminSettings()
