@@ -23,6 +23,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 HAS_MIGRATIONS = find_spec("pg_tenants.migrations") is not None
 HAS_ADMIN = find_spec("pg_tenants.admin") is not None
 HAS_RESOLVERS = find_spec("pg_tenants.resolvers") is not None
+HAS_CELERY = find_spec("pg_tenants.celery") is not None
 
 SHARED_APPS = [
     "pg_tenants.core",
@@ -42,6 +43,8 @@ if HAS_MIGRATIONS:
     SHARED_APPS.append("pg_tenants.migrations")
 if HAS_ADMIN:
     SHARED_APPS.insert(0, "pg_tenants.admin")
+if HAS_CELERY:
+    SHARED_APPS.append("pg_tenants.celery")
 
 INSTALLED_APPS = list(dict.fromkeys(SHARED_APPS + TENANT_APPS))
 

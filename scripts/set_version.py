@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-PIN = re.compile(r'"(django-pg-tenants(?:-resolvers|-migrations|-admin)?)==[^"]+"')
+PIN = re.compile(r'"(django-pg-tenants(?:-resolvers|-migrations|-admin|-celery)?)==[^"]+"')
 
 
 def main(version: str) -> None:
