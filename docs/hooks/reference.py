@@ -48,6 +48,7 @@ EXAMPLES: dict[str, str] = {
     "TENANT_CACHE_MAX_MISSES": "10_000",
     "TENANT_BASE_BACKEND": '"django.contrib.gis.db.backends.postgis"',
     "TENANT_SCHEMA_PROVISIONER": '"pg_tenants.core.schema.provision_by_migrating"',
+    "TENANT_TEMPLATE_DIRS": '[BASE_DIR / "tenant_templates" / "{schema}"]',
     "TENANT_TEMPLATE_SCHEMA_NAME": '"_tenant_template"',
     "TENANT_URL_SCHEME": '"http"',
     "TENANT_URL_PORT": "8000",

@@ -13,6 +13,7 @@ from .conf import tenant_settings
 from .contenttypes import install_schema_keyed_contenttype_cache
 from .schema import drop_schema
 from .signals import schema_dropped
+from .sites import install_schema_keyed_site_cache
 
 
 class PgTenantsConfig(AppConfig):
@@ -29,6 +30,8 @@ class PgTenantsConfig(AppConfig):
 
         if apps.is_installed("django.contrib.contenttypes"):
             install_schema_keyed_contenttype_cache()
+        if apps.is_installed("django.contrib.sites"):
+            install_schema_keyed_site_cache()
 
         for setting in ("TENANT_MODEL", "TENANT_DOMAIN_MODEL"):
             label = getattr(tenant_settings, setting)

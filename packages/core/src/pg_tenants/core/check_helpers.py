@@ -76,7 +76,9 @@ def describe(expected: Any) -> str:
     if expected in words:
         return words[expected]
     if origin is Sequence:
-        return f"a list of {describe(get_args(expected)[0]).removeprefix('a ')}s"
+        (item,) = get_args(expected)
+        options = get_args(item) if get_origin(item) in (Union, types.UnionType) else (item,)
+        return "a list of " + " or ".join(f"{describe(option).removeprefix('a ')}s" for option in options)
     if origin is dict:
         key, item = (describe(arg).removeprefix("a ") for arg in get_args(expected))
         return f"a dict of {key}s to {item}s"

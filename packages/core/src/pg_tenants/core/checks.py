@@ -8,12 +8,17 @@ and a test that triggers it. Checks are tagged (``models``, ``security``,
 from __future__ import annotations
 
 import importlib
+import os
+from pathlib import PurePath
 from typing import Any
 
 from django.apps import apps
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import FileField
+from django.template.loaders import cached, filesystem
+from django.utils.module_loading import import_string
 
 from .cache_keys import KEY_FUNCTION, uses_tenant_keys
 from .check_helpers import dotted_path_problem, middleware_order, setting_type_errors
@@ -21,6 +26,8 @@ from .conf import tenant_settings
 from .models import DomainModel, TenantModel
 from .resolvers import DuplicateResolverName, get_resolver, load_resolver, vary_headers
 from .routers import app_labels
+from .storage import TenantStorageMixin, follows_active_tenant
+from .template_loaders import PLACEHOLDER_RE, PLACEHOLDERS, CachedLoader, FilesystemLoader, configured_loaders
 from .validation import InvalidSchemaName, validate_schema_name
 
 BACKEND = "pg_tenants.core.backend"
@@ -395,3 +402,138 @@ def urlconf_problem(path: str) -> str | None:
     if not hasattr(module, "urlpatterns"):
         return "it has no urlpatterns"
     return None
+
+
+# -- templates, files ------------------------------------------------------------------
+
+
+@register(Tags.templates)
+def check_tenant_template_dirs(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E020: each ``TENANT_TEMPLATE_DIRS`` entry names a folder per tenant (``{schema}`` or ``{slug}``)."""
+    entries = tenant_settings.TENANT_TEMPLATE_DIRS
+    if not isinstance(entries, (list, tuple)):
+        return []  # E018
+    errors: list[CheckMessage] = []
+    for entry in entries:
+        if not isinstance(entry, (str, PurePath)):
+            continue  # E018
+        found = PLACEHOLDER_RE.findall(os.fspath(entry))
+        unknown = [p for p in found if p not in PLACEHOLDERS]
+        if unknown or not found:
+            problem = f"has {', '.join(unknown)}, which" if unknown else "has no placeholder, so it"
+            errors.append(
+                Error(
+                    f"TENANT_TEMPLATE_DIRS entry {os.fspath(entry)!r} {problem} "
+                    "names the same folder for every tenant.",
+                    hint='Put "{schema}" (the schema\'s name) or "{slug}" (the tenant\'s slug) where each '
+                    "tenant's folder name goes; shared folders belong in TEMPLATES' DIRS.",
+                    id="pg_tenants.E020",
+                )
+            )
+    return errors
+
+
+@register(Tags.templates, Tags.security)
+def check_tenant_template_loaders(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E021, W005, W006: where the tenant template loader stands in ``TEMPLATES``."""
+    messages: list[CheckMessage] = []
+    listed = False
+    for alias, leaves in configured_loaders():
+        tenant_at = [i for i, (cls, _) in enumerate(leaves) if issubclass(cls, FilesystemLoader)]
+        if not tenant_at:
+            continue
+        listed = True
+        wrappers = {
+            wrapper
+            for i in tenant_at
+            for wrapper in leaves[i][1]
+            if issubclass(wrapper, cached.Loader) and not issubclass(wrapper, CachedLoader)
+        }
+        for wrapper in sorted(wrappers, key=lambda w: w.__qualname__):
+            messages.append(
+                Error(
+                    f"TEMPLATES[{alias!r}]: {wrapper.__module__}.{wrapper.__qualname__} caches "
+                    "pg_tenants.core.template_loaders.FilesystemLoader's templates by name alone, so the first "
+                    "tenant to render a template it overrides serves its own to every tenant.",
+                    hint='Wrap the loaders in "pg_tenants.core.template_loaders.CachedLoader" instead.',
+                    id="pg_tenants.E021",
+                )
+            )
+        shadowing = [
+            cls
+            for cls, _ in leaves[: tenant_at[0]]
+            if issubclass(cls, filesystem.Loader) and not issubclass(cls, FilesystemLoader)
+        ]
+        if shadowing:
+            names = ", ".join(dict.fromkeys(f"{c.__module__}.{c.__qualname__}" for c in shadowing))
+            messages.append(
+                Warning(
+                    f"TEMPLATES[{alias!r}]: {names} comes before pg_tenants.core.template_loaders.FilesystemLoader, "
+                    "so a template it finds hides every tenant's own file of that name.",
+                    hint="Put FilesystemLoader first in its loader list.",
+                    id="pg_tenants.W006",
+                )
+            )
+    entries = tenant_settings.TENANT_TEMPLATE_DIRS
+    if entries and isinstance(entries, (list, tuple)) and not listed:
+        messages.append(
+            Warning(
+                "TENANT_TEMPLATE_DIRS is set, but no DjangoTemplates engine in TEMPLATES lists "
+                "pg_tenants.core.template_loaders.FilesystemLoader, so no tenant's templates are ever used.",
+                hint="List it in TEMPLATES' OPTIONS['loaders'] (see the docs: templates, static and media).",
+                id="pg_tenants.W005",
+            )
+        )
+    return messages
+
+
+@register(Tags.models)
+def check_shared_model_files(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """W004: a file field of a model that lives only in public, on a storage that follows the active tenant."""
+    shared, tenant = app_labels(tenant_settings.SHARED_APPS), app_labels(tenant_settings.TENANT_APPS)
+    warnings: list[CheckMessage] = []
+    for model in apps.get_models():
+        if model._meta.app_label not in shared or model._meta.app_label in tenant:
+            continue
+        for field in model._meta.get_fields():
+            if not isinstance(field, FileField):
+                continue
+            if follows_active_tenant(field.storage):
+                warnings.append(
+                    Warning(
+                        f"{model._meta.label}.{field.name} is stored in public, but its storage keeps files in the "
+                        "active tenant's folder: a file uploaded in one tenant (or in public) is looked for in "
+                        "another's folder wherever else the row is shown.",
+                        hint='Give the field a storage pinned to public: TenantFileSystemStorage(schema_name="public") '
+                        "(or your storage with the same option).",
+                        obj=field,
+                        id="pg_tenants.W004",
+                    )
+                )
+    return warnings
+
+
+@register(Tags.staticfiles)
+def check_static_storage(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E022: ``STORAGES["staticfiles"]`` keeps files per tenant, which ``collectstatic`` (run in public) cannot fill."""
+    config = (getattr(settings, "STORAGES", None) or {}).get("staticfiles") or {}
+    backend = config.get("BACKEND")
+    if not isinstance(backend, str):
+        return []
+    try:
+        storage_class = import_string(backend)
+    except ImportError:
+        return []  # Django reports it
+    pinned = (config.get("OPTIONS") or {}).get("schema_name")
+    if not (isinstance(storage_class, type) and issubclass(storage_class, TenantStorageMixin)) or pinned:
+        return []
+    return [
+        Error(
+            f'STORAGES["staticfiles"] is {backend!r}, which keeps files in the active tenant\'s folder: '
+            "collectstatic runs in public and fills only public's, so tenants' pages link to static files "
+            "that do not exist.",
+            hint="Use a storage that is the same for every tenant (StaticFilesStorage, ManifestStaticFilesStorage); "
+            "see the docs: templates, static and media, on per-tenant static files.",
+            id="pg_tenants.E022",
+        )
+    ]

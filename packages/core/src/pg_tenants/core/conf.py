@@ -16,6 +16,7 @@ property's return annotation, with
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import PurePath
 from typing import Any, TypeVar, cast, get_type_hints
 
 from django.conf import settings
@@ -154,6 +155,11 @@ class TenantSettings(PackageSettings):
     def TENANT_SCHEMA_PROVISIONER(self) -> str | None:
         """Dotted path of ``provision(schema_name, using)``; default picks the fastest installed."""
         return self._get("TENANT_SCHEMA_PROVISIONER", None) or None
+
+    @property
+    def TENANT_TEMPLATE_DIRS(self) -> Sequence[str | PurePath]:
+        """Folders of each tenant's own templates, ``{schema}`` or ``{slug}`` in each path (template loaders)."""
+        return self._get("TENANT_TEMPLATE_DIRS", ())
 
 
 tenant_settings = TenantSettings()
