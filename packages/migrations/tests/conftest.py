@@ -20,6 +20,7 @@ V2 = {"pgt_widgets": "packages.migrations.tests.pgt_widgets.migrations"}
 V3 = {"pgt_widgets": "packages.migrations.tests.pgt_widgets.migrations_v3"}
 V4 = {"pgt_widgets": "packages.migrations.tests.pgt_widgets.migrations_v4"}
 V5 = {"pgt_widgets": "packages.migrations.tests.pgt_widgets.migrations_v5"}
+V6 = {"pgt_widgets": "packages.migrations.tests.pgt_widgets.migrations_v6"}
 
 
 def user_schemas() -> set[str]:
@@ -68,6 +69,32 @@ def recorded(schema: str, name: str = "0002_seed") -> int:
             f"SELECT count(*) FROM \"{schema}\".django_migrations WHERE app = 'pgt_widgets' AND name = %s", [name]
         )
         return int(cursor.fetchone()[0])
+
+
+def migrations_of(schema: str, app: str = "pgt_widgets") -> list[str]:
+    """The names of ``app``'s migrations ``schema`` has recorded, in order ([] without a history)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [f'"{schema}".django_migrations'])
+        if not cursor.fetchone()[0]:
+            return []
+        cursor.execute(f'SELECT name FROM "{schema}".django_migrations WHERE app = %s ORDER BY name', [app])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def columns(schema: str, table: str) -> set[str]:
+    """The column names of ``schema.table`` (empty when it does not exist)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = %s",
+            [schema, table],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def table_exists(schema: str, table: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [f'"{schema}"."{table}"'])
+        return bool(cursor.fetchone()[0])
 
 
 @pytest.fixture

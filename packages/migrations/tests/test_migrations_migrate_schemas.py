@@ -91,6 +91,7 @@ def test_plan_check_and_json_change_nothing():
             "schema": names[1],
             "status": "migrated",
             "migrations": ["pgt_widgets.0002_seed"],
+            "backwards": False,
             "error": None,
             "seconds": schema_events[0]["seconds"],
         }

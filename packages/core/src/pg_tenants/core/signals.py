@@ -9,7 +9,8 @@ from django.dispatch import Signal
 schema_created = Signal()
 
 #: Sent after migrations were applied to a schema. Arguments: ``sender``,
-#: ``schema_name``, ``migrations`` (list of ``(app_label, name)`` applied).
+#: ``schema_name``, ``migrations`` (list of ``(app_label, name)`` applied) and,
+#: from ``migrate_schemas``, ``backwards`` (``True``: they were unapplied).
 schema_migrated = Signal()
 
 #: Sent after a tenant's schema has been dropped. Arguments: ``sender``, ``schema_name``.

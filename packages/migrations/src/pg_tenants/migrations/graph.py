@@ -6,6 +6,16 @@ Here the graph is built once (:func:`load_graph`) and each schema gets a cheap
 executor over it that only carries that schema's applied set
 (:func:`executor_for`). Project states rendered before a plan are cached by the
 applied set they come from, because hundreds of tenants usually share one.
+
+Each schema is on one :class:`SchemaSide`, public or tenant: the apps the
+database routers migrate there. A schema records only its side's migrations
+(:class:`SideExecutor`). Another app's migration counts as applied in it as
+soon as everything it depends on is (:func:`side_applied`), so its models are
+in the project state and foreign keys into shared tables resolve; until then it
+is in the plan and runs as the no-op the routers make of it, unrecorded.
+Django's own ``migrate`` records a migration even when the router skipped all
+of it, which is why an app added to ``TENANT_APPS`` later would otherwise never
+get its tables (see :mod:`.records` for schemas that already hold such rows).
 """
 
 from __future__ import annotations
@@ -13,10 +23,12 @@ from __future__ import annotations
 import copy
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
@@ -24,7 +36,11 @@ from django.db.migrations.migration import Migration
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.migrations.state import ProjectState
 
+from pg_tenants.core import schema_context
+from pg_tenants.core.conf import tenant_settings
+
 Key = tuple[str, str]
+T = TypeVar("T")
 
 
 def parse_key(entry: str) -> Key:
@@ -35,6 +51,22 @@ def parse_key(entry: str) -> Key:
 
 _lock = threading.Lock()
 _graph_cache: dict[Any, MigrationGraphSnapshot] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaSide:
+    """What one kind of schema (the public one, or any tenant schema) runs and records."""
+
+    public: bool
+    #: Labels of the migrated apps the routers allow there.
+    apps: frozenset[str]
+    #: Those apps' migrations in apply order: what a fully migrated schema of this side has recorded.
+    full_plan: tuple[Key, ...]
+    expected: frozenset[Key]
+
+    def expected_strings(self) -> list[str]:
+        """``"app.name"`` for every expected migration (the form the SQL functions take)."""
+        return [f"{app}.{name}" for app, name in self.full_plan]
 
 
 class MigrationGraphSnapshot:
@@ -51,27 +83,50 @@ class MigrationGraphSnapshot:
                 if node not in seen:
                     seen.add(node)
                     plan.append(node)
-        #: Every migration a fully migrated schema has recorded, in apply order.
+        #: Every migration of the graph, in apply order (both sides).
         self.full_plan: list[Key] = plan
-        self.expected: frozenset[Key] = frozenset(plan)
         self._states: OrderedDict[frozenset[Key], ProjectState] = OrderedDict()
         self._state_lock = threading.Lock()
+        self._memo: dict[Any, Any] = {}
 
-    def expected_strings(self) -> list[str]:
-        """``"app.name"`` for every expected migration (the form the SQL functions take)."""
-        return [f"{app}.{name}" for app, name in self.full_plan]
+    def memo(self, key: Any, compute: Callable[[], T]) -> T:
+        """``compute()``, once per snapshot and ``key`` (things derived from the graph alone)."""
+        with self._state_lock:
+            if key not in self._memo:
+                self._memo[key] = compute()
+            return self._memo[key]  # type: ignore[no-any-return]
 
-    def effective_applied(self, recorded: Iterable[Key]) -> dict[Key, Migration] | None:
-        """The applied set as the shared graph sees it; ``None`` when it cannot (half-applied squash)."""
-        nodes = self.loader.graph.nodes
-        applied_keys = set(recorded)
+    def side(self, schema_name: str, using: str = DEFAULT_DB_ALIAS) -> SchemaSide:
+        """The :class:`SchemaSide` of ``schema_name``: public's, or the one every tenant schema shares.
+
+        The routers are asked once per side, with ``schema_name`` active (they
+        must answer the same for every tenant schema, as ``TenantRouter`` does).
+        """
+        public = schema_name == tenant_settings.PUBLIC_SCHEMA_NAME
+        return self.memo(("side", public, using), lambda: self._make_side(schema_name, public, using))
+
+    def _make_side(self, schema_name: str, public: bool, using: str) -> SchemaSide:
+        with schema_context(schema_name):
+            apps = frozenset(label for label in self.loader.migrated_apps if router.allow_migrate(using, label))
+        plan = tuple(key for key in self.full_plan if key[0] in apps)
+        return SchemaSide(public, apps, plan, frozenset(plan))
+
+    def effective_applied(self, recorded: Iterable[Key], side: SchemaSide) -> dict[Key, Migration] | None:
+        """The applied set as the shared graph sees it; ``None`` when it cannot (half-applied squash).
+
+        It is what ``side``'s schema recorded of its own apps, and every other
+        app's migration whose dependencies are applied (:func:`side_applied`).
+        """
+        applied_keys = {key for key in recorded if key[0] in side.apps}
         for key, migration in self.loader.replacements.items():
+            if key[0] not in side.apps:
+                continue
             statuses = [target in applied_keys for target in migration.replaces]
             if all(statuses):
                 applied_keys.add(key)
             elif any(statuses):
                 return None
-        return {key: nodes[key] for key in applied_keys if key in nodes}
+        return side_applied(self.loader.graph, self.full_plan, applied_keys, side)
 
     def pre_state(self, executor: MigrationExecutor) -> ProjectState:
         """The rendered state before the plan: computed once per distinct applied set, cloned for each use."""
@@ -90,7 +145,14 @@ class MigrationGraphSnapshot:
 
 
 def _cache_key() -> Any:
-    return (tuple(settings.INSTALLED_APPS), repr(getattr(settings, "MIGRATION_MODULES", {})))
+    # The app lists and routers decide the sides, cached with the graph.
+    return (
+        tuple(settings.INSTALLED_APPS),
+        repr(getattr(settings, "MIGRATION_MODULES", {})),
+        repr(tenant_settings.SHARED_APPS),
+        repr(tenant_settings.TENANT_APPS),
+        repr(getattr(settings, "DATABASE_ROUTERS", [])),
+    )
 
 
 def load_graph(refresh: bool = False) -> MigrationGraphSnapshot:
@@ -115,21 +177,65 @@ def recorded_migrations(connection: BaseDatabaseWrapper) -> set[Key] | None:
         return {(app, name) for app, name in cursor.fetchall()}
 
 
+def side_applied(graph: Any, order: Iterable[Key], recorded: set[Key], side: SchemaSide) -> dict[Key, Migration]:
+    """The migrations of ``graph`` applied in a schema of ``side`` that has ``recorded`` these.
+
+    ``order`` is every node in apply order. The side's own migrations are
+    applied when recorded; any other is applied once all its parents are: the
+    routers make it a no-op there, so it has nothing to wait for but them.
+    Rows the schema holds for other apps (which Django's ``migrate`` writes)
+    do not count.
+    """
+    nodes = graph.nodes
+    applied = {key for key in recorded if key in nodes and key[0] in side.apps}
+    for key in order:
+        if key[0] in side.apps or key in applied:
+            continue
+        if all(parent.key in applied for parent in graph.node_map[key].parents):
+            applied.add(key)
+    return {key: nodes[key] for key in applied}
+
+
+class SideExecutor(MigrationExecutor):
+    """Django's executor that records only the migrations of its schema's side.
+
+    The others in its plans run as the no-ops the routers make of them and
+    leave no row, so a schema's ``django_migrations`` says what ran there.
+    """
+
+    side: SchemaSide
+
+    # django-stubs declares record_migration(app_label, name, forward); Django's takes the migration.
+    def record_migration(self, migration: Migration) -> None:  # type: ignore[override]
+        if migration.app_label in self.side.apps:
+            super().record_migration(migration)  # type: ignore[call-arg, arg-type]
+
+
 def executor_for(
     snapshot: MigrationGraphSnapshot,
     connection: BaseDatabaseWrapper,
     recorded: set[Key] | None,
     progress_callback: Any = None,
+    *,
+    side: SchemaSide,
 ) -> MigrationExecutor:
-    """A ``MigrationExecutor`` for the active schema that reuses the shared graph.
+    """A :class:`SideExecutor` for the active schema, on ``side``, that reuses the shared graph.
 
-    Falls back to Django's own (graph-loading) executor when the schema's history
-    cannot be expressed on the shared graph (a squashed migration half applied).
+    Its applied set is :meth:`MigrationGraphSnapshot.effective_applied`. Falls
+    back to loading the graph with the schema's history (as Django's own
+    executor does) when that history cannot be expressed on the shared graph
+    (a squashed migration half applied).
     """
-    applied = snapshot.effective_applied(recorded or ())
+    applied = snapshot.effective_applied(recorded or (), side)
     if applied is None:
-        return MigrationExecutor(connection, progress_callback)
-    executor = MigrationExecutor.__new__(MigrationExecutor)
+        fallback = SideExecutor(connection, progress_callback)
+        fallback.side = side
+        loader = fallback.loader
+        order = [(m.app_label, m.name) for m, _ in fallback.migration_plan(loader.graph.leaf_nodes(), clean_start=True)]
+        loader.applied_migrations = side_applied(loader.graph, order, set(loader.applied_migrations), side)
+        return fallback
+    executor = SideExecutor.__new__(SideExecutor)
+    executor.side = side
     executor.connection = connection
     loader = copy.copy(snapshot.loader)
     loader.connection = connection

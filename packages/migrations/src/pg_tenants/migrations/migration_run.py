@@ -1,11 +1,19 @@
 """One ``migrate_schemas`` run: public first, then the template and the tenants, then late tenants and spares.
 
 :class:`MigrationRun` holds the advisory lock (:mod:`.lock`) for the whole
-run, builds the migration graph once, asks which schemas are behind, sends
-them to the replay path (:mod:`.replay`) or Django's executor (:mod:`.runner`)
-on ``jobs`` threads, and tells a :class:`~.reporting.Reporter` as it goes. It
-returns a :class:`~.reporting.RunSummary`; turning that into an exit status is
-the command's business, so the run can be driven from code too.
+run, builds the migration graph once, removes rows of migrations that never ran
+(:mod:`.records`), asks which schemas are behind, sends them to the replay path
+(:mod:`.replay`) or Django's executor (:mod:`.runner`) on ``jobs`` threads, and
+tells a :class:`~.reporting.Reporter` as it goes. It returns a
+:class:`~.reporting.RunSummary`; turning that into an exit status is the
+command's business, so the run can be driven from code too.
+
+With a target (``migrate_schemas APP MIGRATION``, :mod:`.targets`) the fast
+paths are off, since both assume "bring every schema to the leaves": every
+schema of the sides that migrate the app goes to the executor, which plans
+its way to the target, forwards or backwards, and finds out itself when there
+is nothing to do. The template is then pinned there (:mod:`.pinning`) and the
+spares, copies of the template as it was, are all made again.
 """
 
 from __future__ import annotations
@@ -20,10 +28,13 @@ from pg_tenants.core.conf import tenant_settings
 from .conf import migration_settings
 from .graph import Key, MigrationGraphSnapshot, load_graph
 from .lock import migration_lock
+from .pinning import pin_template, unpin_template
+from .records import find_false_records, remove_records
 from .replay import ReplayPlan, prepare_replay, replay_batch
 from .reporting import Reporter, RunSummary, SchemaFailure
 from .runner import SchemaOutcome, migrate_schema, run_parallel, schemas_behind, schemas_missing, tenant_schema_names
 from .spares import refresh_spare_schemas
+from .targets import InvalidTarget, MigrationTarget, resolve_target, target_sides
 
 #: A unit of work: one schema for the executor, or a batch of schemas and the plan they replay.
 WorkItem = str | tuple[list[str], ReplayPlan]
@@ -55,6 +66,10 @@ class RunOptions:
     executor: bool = False
     #: Wait for another run's lock instead of refusing (no ``--no-wait``).
     wait: bool = True
+    #: The target's app label (``migrate_schemas APP``); ``None``: every app to its latest migration.
+    app_label: str | None = None
+    #: The target migration (a unique prefix, or ``"zero"``); ``None`` with an app label: the app's latest.
+    migration_name: str | None = None
 
     @property
     def changes_nothing(self) -> bool:
@@ -76,14 +91,18 @@ class MigrationRun:
         self.reporter = reporter
         self.summary = RunSummary(check=options.check)
         self._snapshot: MigrationGraphSnapshot | None = None
+        self.target: MigrationTarget | None = None
+        #: Per schema of the current phase, the apps whose rows :mod:`.records` found false.
+        self._forgotten: dict[str, frozenset[str]] = {}
 
     def execute(self) -> RunSummary:
         """Take the lock, migrate, and return the summary.
 
         Raises :class:`~.lock.MigrationLockBusy` when another run holds the lock
         and ``wait`` is off, :class:`MigrationRunError` for a ``--schema`` no
-        tenant has. A schema that fails to migrate raises nothing: it is in
-        the summary's ``failed``.
+        tenant has or a target that names no migration or no schema to migrate.
+        A schema that fails to migrate raises nothing: it is in the summary's
+        ``failed``.
         """
         started = time.monotonic()
         with migration_lock(self.options.using, wait=self.options.wait, on_wait=self._waiting):
@@ -99,18 +118,40 @@ class MigrationRun:
 
     def _migrate(self) -> None:
         self._snapshot = load_graph(refresh=True)
+        in_public, in_tenants = self._resolve_target()
         if self.options.selects_public:
-            self._phase("public", [tenant_settings.PUBLIC_SCHEMA_NAME], parallel=False)
+            if in_public:
+                self._phase("public", [tenant_settings.PUBLIC_SCHEMA_NAME], parallel=False)
+            else:
+                self.reporter.message(f"public: {self._not_migrated('the public schema', 'SHARED_APPS')}")
             if self.summary.failed:
                 self.summary.failed[0].error += " (tenant schemas were not migrated)"
                 return
         if self.options.shared_only:
             return
+        if not in_tenants:
+            self.reporter.message(f"tenants: {self._not_migrated('tenant schemas', 'TENANT_APPS')}")
+            return
         names = self._tenant_schemas()
         self._phase("tenants", names, parallel=True)
         if not (self.options.changes_nothing or self.options.schemas):
+            self._pin_template(names)
             self._late_tenants(set(names))
             self._refresh_spares()
+
+    def _resolve_target(self) -> tuple[bool, bool]:
+        """Check the target, if any; return whether public and the tenant schemas migrate its app."""
+        options = self.options
+        if options.app_label is None:
+            return True, True
+        try:
+            self.target = resolve_target(self.snapshot, options.app_label, options.migration_name)
+            return target_sides(self.target, self.snapshot, options.using, options.shared_only, options.tenants_only)
+        except InvalidTarget as exc:
+            raise MigrationRunError(str(exc)) from None
+
+    def _not_migrated(self, where: str, setting: str) -> str:
+        return f"{self.options.app_label} is not migrated in {where} (it is not in {setting}); skipped."
 
     def _tenant_schemas(self) -> list[str]:
         """The template (when used) and every tenant schema, as ``--schema`` / ``--exclude`` filter them."""
@@ -138,16 +179,35 @@ class MigrationRun:
         if late:
             self._phase("new tenants", late, parallel=True)
 
+    def _template_failed(self) -> bool:
+        template = migration_settings.TENANT_TEMPLATE_SCHEMA_NAME
+        return any(failure.schema == template for failure in self.summary.failed)
+
+    def _pin_template(self, names: list[str]) -> None:
+        # A target leaves the template where new tenants must start; a run to the leaves frees it.
+        if migration_settings.TENANT_TEMPLATE_SCHEMA_NAME not in names or self._template_failed():
+            return
+        if self.target is not None:
+            pin_template(str(self.target), self.options.using)
+            self.reporter.message(
+                f"template: pinned at {self.target}: new tenants start there until migrate_schemas runs "
+                "without a target."
+            )
+        elif (pinned := unpin_template(self.options.using)) is not None:
+            self.reporter.message(f"template: no longer pinned at {pinned}.")
+
     def _refresh_spares(self) -> None:
         template = migration_settings.TENANT_TEMPLATE_SCHEMA_NAME
         wanted = migration_settings.TENANT_USE_TEMPLATE and migration_settings.TENANT_SPARE_SCHEMAS > 0
         if not wanted or template in self.options.excludes:
             return
-        if any(failure.schema == template for failure in self.summary.failed):
+        if self._template_failed():
             self.reporter.message("spare schemas: not refreshed, the template failed to migrate.")
             return
-        dropped, made = refresh_spare_schemas(self.snapshot, self.options.using)
-        self.reporter.message(f"spare schemas: {dropped} behind dropped, {made} made from the template.")
+        moved = self.target is not None
+        dropped, made = refresh_spare_schemas(self.snapshot, self.options.using, drop_all=moved)
+        why = f"made before the template moved to {self.target}" if moved else "behind"
+        self.reporter.message(f"spare schemas: {dropped} {why} dropped, {made} made from the template.")
 
     # -- one phase --------------------------------------------------------------------
 
@@ -165,13 +225,42 @@ class MigrationRun:
         return migration_settings.TENANT_MIGRATION_REPLAY and not (options.changes_nothing or forced_executor)
 
     def _phase(self, phase: str, names: list[str], *, parallel: bool) -> None:
+        self._forgotten = self._repair(phase, names)
+        jobs = self.options.jobs if parallel else 1
+        if self.target is not None:
+            # every schema to the executor: the one-query skip and the replay only know the leaves
+            self.reporter.phase(phase, len(names), target=str(self.target))
+            run_parallel(names, self._work, jobs, self._done, self.options.using)
+            return
         if self.options.check:
             self._check(phase, names)
             return
         items, behind = self._work_items(phase, names, parallel)
+        if self.options.plan:  # rows that would be removed: those schemas have a plan too
+            extra: list[WorkItem] = [name for name in self._forgotten if name not in items]
+            items, behind = items + extra, behind + len(extra)
         self._count(len(names), behind)
         self.reporter.phase(phase, behind, len(names) - behind)
-        run_parallel(items, self._work, self.options.jobs if parallel else 1, self._done, self.options.using)
+        run_parallel(items, self._work, jobs, self._done, self.options.using)
+
+    def _repair(self, phase: str, names: list[str]) -> dict[str, frozenset[str]]:
+        """Find rows of migrations that never ran in these schemas; remove them unless the run changes nothing."""
+        found = find_false_records(names, self.snapshot, self.options.using)
+        if not found:
+            return {}
+        if not self.options.changes_nothing:
+            for name, labels in found.items():
+                remove_records(name, labels, self.options.using)
+        apps = ", ".join(sorted({label for app_labels in found.values() for label in app_labels}))
+        then = "would be removed and the migrations run" if self.options.changes_nothing else "removed, migrating"
+        self.reporter.message(
+            f"{phase}: {apps} recorded as applied in {len(found)} schema(s) without any of its tables "
+            f"(the router skipped those migrations there): rows {then}."
+        )
+        if self.reporter.verbosity > 1:
+            for name, app_labels in found.items():
+                self.reporter.message(f"    {name}: {', '.join(app_labels)}")
+        return {name: frozenset(app_labels) for name, app_labels in found.items()}
 
     def _count(self, total: int, behind: int) -> None:
         self.summary.up_to_date += total - behind
@@ -179,11 +268,15 @@ class MigrationRun:
 
     def _check(self, phase: str, names: list[str]) -> None:
         behind = schemas_behind(names, self.snapshot, self.options.using)
-        self._count(len(names), len(behind))
-        self.reporter.phase(phase, 0, len(names) - len(behind))
+        lacking = {name for name, _ in behind}
+        false_only = [name for name in self._forgotten if name not in lacking]
+        self._count(len(names), len(behind) + len(false_only))
+        self.reporter.phase(phase, 0, len(names) - len(behind) - len(false_only))
         for name, missing in behind:
             described = "all" if missing < 0 else str(missing)
             self.reporter.message(f"{name}: {described} migration(s) not applied")
+        for name in false_only:
+            self.reporter.message(f"{name}: {', '.join(sorted(self._forgotten[name]))} recorded but never migrated")
 
     def _work_items(self, phase: str, names: list[str], parallel: bool) -> tuple[list[WorkItem], int]:
         """The schemas that are behind as work items (replay batches first), and how many schemas that is."""
@@ -225,15 +318,24 @@ class MigrationRun:
             using=options.using,
             fake=options.fake,
             fake_initial=options.fake_initial,
-            plan_only=options.plan,
+            plan_only=options.changes_nothing,
+            targets=None if self.target is None else self.target.keys,
+            forget_apps=self._forgotten.get(item, frozenset()) if options.changes_nothing else frozenset(),
         )
         return [outcome]
 
     def _done(self, outcomes: list[SchemaOutcome]) -> None:
         """Runs on the calling thread, so the summary needs no lock."""
         for outcome in outcomes:
+            if self.target is not None:  # with a target, only the executor knew who was behind
+                self._count(1, 1 if outcome.migrations or outcome.error else 0)
             if outcome.error:
                 self.summary.failed.append(SchemaFailure(outcome.schema_name, outcome.error))
-            elif outcome.migrations and not self.options.plan:
+            elif outcome.migrations and not self.options.changes_nothing:
                 self.summary.migrated += 1
-            self.reporter.schema(outcome, plan=self.options.plan)
+            if self.options.check:
+                if outcome.migrations:
+                    what = "to unapply" if outcome.backwards else "not applied"
+                    self.reporter.message(f"{outcome.schema_name}: {len(outcome.migrations)} migration(s) {what}")
+            else:
+                self.reporter.schema(outcome, plan=self.options.plan)

@@ -19,8 +19,9 @@ says why not otherwise, and the schemas then go through the executor):
   ``RunPython``, not a subclass or a third-party operation, whose
   ``database_forwards`` may do anything), and no ``AddField``/``AlterField``
   has a callable default (the executor computes it per schema). A ``RunPython``
-  the router skips in tenant schemas (a shared app's data migration, recorded
-  but not run there) is no obstacle;
+  a router skips in tenant schemas (by its hints) is no obstacle; a shared
+  app's migrations are not in a tenant schema's plan at all (see
+  :class:`.graph.SchemaSide`);
 * every migration is atomic and none replaces or is replaced by a squash;
 * generating the SQL sends no query: an operation that introspects (such as
   ``AlterField`` looking up constraint names) would write SQL for the schema it
@@ -97,11 +98,8 @@ class ReplayPlan:
     post_state: ProjectState
     #: The JSON the SQL function takes: per migration its name, statements and rows to record.
     payload: str
-
-    @property
-    def keys(self) -> list[Key]:
-        """The plan's migrations as ``(app, name)``."""
-        return [(migration.app_label, migration.name) for migration, _ in self.plan]
+    #: The migrations the payload applies and records, as ``(app, name)``: the plan's, less other apps' no-ops.
+    keys: list[Key]
 
 
 class _QuerySent(Exception):
@@ -176,13 +174,15 @@ def prepare_replay(
     ``schema_name`` is one of those schemas: the SQL is generated with it active,
     so the router answers as it would for a tenant schema. No query is sent.
     """
-    recorded = snapshot.expected - missing
-    if snapshot.effective_applied(recorded) is None:
+    side = snapshot.side(schema_name, using)
+    recorded = side.expected - missing
+    if snapshot.effective_applied(recorded, side) is None:
         return "a squashed migration is half applied"
     connection = connections[using]
-    executor = executor_for(snapshot, connection, set(recorded))
+    executor = executor_for(snapshot, connection, set(recorded), side=side)
     plan = executor.migration_plan(snapshot.targets)
-    if {(migration.app_label, migration.name) for migration, _ in plan} != set(missing):
+    keys = [(migration.app_label, migration.name) for migration, _ in plan if migration.app_label in side.apps]
+    if set(keys) != set(missing):
         return "the plan differs from the missing migrations"
     with schema_context(schema_name):
         reason = replay_refusal(plan, snapshot, using)
@@ -198,6 +198,8 @@ def prepare_replay(
                 name = f"{migration.app_label}.{migration.name}"
                 with connection.schema_editor(collect_sql=True, atomic=migration.atomic) as editor:
                     state = migration.apply(state, editor, collect_sql=True)
+                if migration.app_label not in side.apps:
+                    continue  # the routers made it a no-op: no SQL, and no row (see graph.SideExecutor)
                 migrations.append(
                     {
                         "name": name,
@@ -207,7 +209,7 @@ def prepare_replay(
                 )
     except _QuerySent:
         return f"{name}: generating its SQL queries the database (introspection), so the SQL may differ per schema"
-    return ReplayPlan(plan, pre_state, state, json.dumps(migrations))
+    return ReplayPlan(plan, pre_state, state, json.dumps(migrations), keys)
 
 
 def _path_tail() -> str:
@@ -259,7 +261,9 @@ def replay_batch(
         outcome.seconds = float(seconds)
         try:
             if outcome.migrations:
-                schema_migrated.send(sender=get_tenant_model(), schema_name=name, migrations=list(outcome.migrations))
+                schema_migrated.send(
+                    sender=get_tenant_model(), schema_name=name, migrations=list(outcome.migrations), backwards=False
+                )
             if send_post_migrate and error is None:
                 with schema_context(name):
                     emit_post_migrate(replay.post_state.clone(), plans[name], using)

@@ -69,11 +69,19 @@ class Reporter:
         if self.verbosity:
             self._write(text)
 
-    def phase(self, name: str, total: int, skipped: int = 0) -> None:
-        """A group of schemas starts: ``total`` to migrate, ``skipped`` already up to date."""
+    def phase(self, name: str, total: int, skipped: int = 0, target: str | None = None) -> None:
+        """A group of schemas starts: ``total`` to migrate, ``skipped`` already up to date.
+
+        With a ``target``, ``total`` schemas are each looked at by the executor,
+        which finds out itself which of them are there already.
+        """
         self.phase_name, self.total, self.done = name, total, 0
-        if self.verbosity:
+        if not self.verbosity:
+            return
+        if target is None:
             self._write(f"{name}: {total} schema(s) to migrate, {skipped} up to date.")
+        else:
+            self._write(f"{name}: {total} schema(s) to bring to {target}, each with the migration executor.")
 
     def schema(self, outcome: SchemaOutcome, plan: bool = False) -> None:
         """One schema finished (or was planned)."""
@@ -84,9 +92,11 @@ class Reporter:
         if outcome.error:
             self._write(f"{prefix}: FAILED: {outcome.error}")
         elif plan:
-            self._write(f"{prefix}: would apply {', '.join(_names(outcome.migrations)) or 'nothing'}")
+            verb = "would unapply" if outcome.backwards else "would apply"
+            self._write(f"{prefix}: {verb} {', '.join(_names(outcome.migrations)) or 'nothing'}")
         elif outcome.migrations or self.verbosity > 1:
-            self._write(f"{prefix}: applied {len(outcome.migrations)} migration(s) in {outcome.seconds:.2f}s")
+            verb = "unapplied" if outcome.backwards else "applied"
+            self._write(f"{prefix}: {verb} {len(outcome.migrations)} migration(s) in {outcome.seconds:.2f}s")
             if self.verbosity > 1:
                 for name in _names(outcome.migrations):
                     self._write(f"    {name}")
@@ -108,8 +118,8 @@ class BarReporter(Reporter):
 
     width = 30
 
-    def phase(self, name: str, total: int, skipped: int = 0) -> None:
-        super().phase(name, total, skipped)
+    def phase(self, name: str, total: int, skipped: int = 0, target: str | None = None) -> None:
+        super().phase(name, total, skipped, target)
 
     def schema(self, outcome: SchemaOutcome, plan: bool = False) -> None:
         if outcome.error or plan or self.verbosity > 1:
@@ -138,9 +148,9 @@ class JsonReporter(Reporter):
     def message(self, text: str) -> None:
         self._event(event="message", message=text)
 
-    def phase(self, name: str, total: int, skipped: int = 0) -> None:
+    def phase(self, name: str, total: int, skipped: int = 0, target: str | None = None) -> None:
         self.phase_name, self.total, self.done = name, total, 0
-        self._event(event="phase", phase=name, to_migrate=total, up_to_date=skipped)
+        self._event(event="phase", phase=name, to_migrate=total, up_to_date=skipped, target=target)
 
     def schema(self, outcome: SchemaOutcome, plan: bool = False) -> None:
         self.done += 1
@@ -149,6 +159,7 @@ class JsonReporter(Reporter):
             schema=outcome.schema_name,
             status="failed" if outcome.error else ("planned" if plan else "migrated"),
             migrations=_names(outcome.migrations),
+            backwards=outcome.backwards,
             error=outcome.error,
             seconds=round(outcome.seconds, 4),
         )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -30,6 +30,7 @@ from pg_tenants.core.validation import quote_identifier
 
 from .conf import migration_settings
 from .graph import Key, MigrationGraphSnapshot, executor_for, parse_key, recorded_migrations, schema_plan
+from .targets import TargetKey
 
 T = TypeVar("T")
 I = TypeVar("I")  # noqa: E741
@@ -46,14 +47,16 @@ class SchemaOutcome:
     """What happened to one schema."""
 
     schema_name: str
-    #: Migrations applied (or, for a plan, that would be applied), in order.
+    #: Migrations applied (or, for a plan, that would be applied), in order; unapplied when ``backwards``.
     migrations: list[Key] = field(default_factory=list)
     error: str | None = None
     seconds: float = 0.0
+    #: The plan unapplies migrations (a run with a target behind the schema's state).
+    backwards: bool = False
 
     @property
     def ok(self) -> bool:
-        """Whether the schema is now fully migrated (or the plan was read)."""
+        """Whether the schema is now at the run's target (or the plan was read)."""
         return self.error is None
 
 
@@ -68,10 +71,17 @@ def migrate_schema(
     create: bool = True,
     post_migrate: bool = True,
     raise_errors: bool = False,
+    targets: Sequence[TargetKey] | None = None,
+    forget_apps: frozenset[str] = frozenset(),
 ) -> SchemaOutcome:
-    """Bring ``schema_name`` up to the graph's leaves.
+    """Bring ``schema_name`` to ``targets`` (default: the graph's leaves), forwards or backwards.
 
-    Errors are caught and described in the outcome, unless ``raise_errors``.
+    Only the migrations of the schema's side (:meth:`.MigrationGraphSnapshot.side`)
+    are run and recorded. A schema created for ``targets`` is brought to the
+    leaves first, as the schemas that existed were. ``forget_apps``: labels
+    whose recorded rows the plan ignores (a plan shown for rows :mod:`.records`
+    would remove). Errors are caught and described in the outcome, unless
+    ``raise_errors``.
     """
     started = time.monotonic()
     outcome = SchemaOutcome(schema_name)
@@ -79,7 +89,13 @@ def migrate_schema(
     try:
         with schema_context(schema_name):
             _migrate_active_schema(
-                outcome, snapshot, connection, using, fake, fake_initial, plan_only, create, post_migrate
+                outcome,
+                snapshot,
+                connection,
+                using,
+                _Flags(fake, fake_initial, plan_only, create, post_migrate),
+                snapshot.targets if targets is None else targets,
+                forget_apps,
             )
     except Exception as exc:  # one broken schema must never stop the others
         if raise_errors:
@@ -91,38 +107,55 @@ def migrate_schema(
     return outcome
 
 
+@dataclass(frozen=True, slots=True)
+class _Flags:
+    fake: bool
+    fake_initial: bool
+    plan_only: bool
+    create: bool
+    post_migrate: bool
+
+
 def _migrate_active_schema(
     outcome: SchemaOutcome,
     snapshot: MigrationGraphSnapshot,
     connection: Any,
     using: str,
-    fake: bool,
-    fake_initial: bool,
-    plan_only: bool,
-    create: bool,
-    post_migrate: bool,
+    flags: _Flags,
+    targets: Sequence[TargetKey],
+    forget_apps: frozenset[str],
 ) -> None:
     schema_name = outcome.schema_name
     is_public = schema_name == tenant_settings.PUBLIC_SCHEMA_NAME
-    if not is_public and not schema_exists(schema_name, using):
-        if plan_only or not create:
-            outcome.migrations = list(snapshot.full_plan)
-            if not plan_only:
-                raise LookupError(f"schema {schema_name!r} does not exist")
-            return
+    exists = is_public or schema_exists(schema_name, using)
+    if not exists and not flags.plan_only:
+        if not flags.create:
+            raise LookupError(f"schema {schema_name!r} does not exist")
         create_schema(schema_name, using)
-    recorded = recorded_migrations(connection)
+        if list(targets) != snapshot.targets:
+            # made by a run with a target: first where every other schema was before it, the leaves
+            leaves = SchemaOutcome(schema_name)
+            _migrate_active_schema(leaves, snapshot, connection, using, flags, snapshot.targets, frozenset())
+        exists = True
+    # a schema that does not exist has no history; its plan is read without a query
+    recorded = recorded_migrations(connection) if exists else None
+    if recorded is not None and forget_apps:
+        recorded = {key for key in recorded if key[0] not in forget_apps}
+
+    side = snapshot.side(schema_name, using)
 
     def progress(action: str, migration: Any = None, fake: bool = False) -> None:
-        if action == "apply_success":
+        # other apps' migrations run as no-ops here: not worth reporting
+        if action in ("apply_success", "unapply_success") and migration.app_label in side.apps:
             outcome.migrations.append((migration.app_label, migration.name))
 
-    executor = executor_for(snapshot, connection, recorded, progress)
-    plan = executor.migration_plan(snapshot.targets)
+    executor = executor_for(snapshot, connection, recorded, progress, side=side)
+    plan = executor.migration_plan(targets)
     if not plan:
         return
-    if plan_only:
-        outcome.migrations = [(migration.app_label, migration.name) for migration, _ in plan]
+    outcome.backwards = plan[0][1]
+    if flags.plan_only:
+        outcome.migrations = [(m.app_label, m.name) for m, _ in plan if m.app_label in side.apps]
         return
     state = snapshot.pre_state(executor) if executor.loader.graph is snapshot.loader.graph else None
     if state is None:
@@ -131,13 +164,16 @@ def _migrate_active_schema(
     plan = schema_plan(plan, executor)
     emit_pre_migrate_signal(0, False, using, apps=state.apps, plan=plan)
     try:
-        post_state = executor.migrate(snapshot.targets, plan=plan, state=state, fake=fake, fake_initial=fake_initial)
+        post_state = executor.migrate(targets, plan=plan, state=state, fake=flags.fake, fake_initial=flags.fake_initial)
     finally:
         if outcome.migrations:
             schema_migrated.send(
-                sender=get_tenant_model(), schema_name=schema_name, migrations=list(outcome.migrations)
+                sender=get_tenant_model(),
+                schema_name=schema_name,
+                migrations=list(outcome.migrations),
+                backwards=outcome.backwards,
             )
-    if post_migrate and (is_public or needs_post_migrate(plan)):
+    if flags.post_migrate and (is_public or needs_post_migrate(plan)):
         emit_post_migrate(post_state, plan, using)
 
 
@@ -273,7 +309,9 @@ def functions_installed(using: str = DEFAULT_DB_ALIAS, signatures: Iterable[str]
 def schemas_behind(
     schema_names: list[str], snapshot: MigrationGraphSnapshot, using: str = DEFAULT_DB_ALIAS
 ) -> list[tuple[str, int]]:
-    """``(schema, missing)`` for each schema lacking some migration, in one query.
+    """``(schema, missing)`` for each schema lacking some migration of its side, in one query.
+
+    The schemas are all on one side (public alone, or tenant schemas).
 
     ``missing`` is the number of migrations not recorded, ``-1`` when the schema
     has no ``django_migrations`` table (or does not exist). Without the SQL
@@ -288,7 +326,7 @@ def schemas_behind(
     with connections[using].cursor() as cursor:
         cursor.execute(
             f'SELECT schema_name, missing FROM "{public}".pg_tenants_schemas_behind(%s, %s)',
-            [schema_names, snapshot.expected_strings()],
+            [schema_names, snapshot.side(schema_names[0], using).expected_strings()],
         )
         found = {name: int(missing) for name, missing in cursor.fetchall()}
     return [(name, found[name]) for name in schema_names if name in found]
@@ -297,7 +335,7 @@ def schemas_behind(
 def schemas_missing(
     schema_names: list[str], snapshot: MigrationGraphSnapshot, using: str = DEFAULT_DB_ALIAS
 ) -> list[tuple[str, frozenset[Key] | None]] | None:
-    """``(schema, missing migrations)`` for each schema lacking some, in one query.
+    """``(schema, missing migrations)`` for each schema lacking some of its side's, in one query.
 
     ``missing`` is ``None`` when the schema has no ``django_migrations`` table
     (or does not exist). Returns ``None`` when the SQL function is not installed
@@ -320,7 +358,7 @@ def schemas_missing(
             return None
         cursor.execute(
             f'SELECT schema_name, missing FROM "{public}".pg_tenants_schemas_missing(%s, %s)',
-            [schema_names, snapshot.expected_strings()],
+            [schema_names, snapshot.side(schema_names[0], using).expected_strings()],
         )
         found: dict[str, frozenset[Key] | None] = {}
         for name, missing in cursor.fetchall():

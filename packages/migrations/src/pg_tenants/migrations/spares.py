@@ -16,7 +16,8 @@ Two transactions never take the same spare: each claim holds a
 transaction-level advisory lock on the spare's name, and a spare another
 transaction holds is skipped. ``migrate_schemas`` drops spares that have fallen
 behind the migrations and tops the pool up from the freshly migrated template;
-the ``spare_schemas`` command shows, fills, rebuilds or drops the pool.
+the ``spare_schemas`` command shows, fills, rebuilds or drops the pool. After
+a run with a target (the template moved, maybe backwards) it drops them all.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from pg_tenants.core.validation import quote_identifier, validate_schema_name
 from .cloning import applied_by, clone_schema
 from .conf import migration_settings
 from .graph import Key, MigrationGraphSnapshot
+from .records import find_false_records
 from .runner import functions_installed, schemas_behind
 from .sql import SPARE_COMMENT, SPARE_LOCK_CLASS
 
@@ -130,10 +132,22 @@ def drop_spare_schemas(names: list[str] | None = None, using: str = DEFAULT_DB_A
     return dropped
 
 
-def refresh_spare_schemas(snapshot: MigrationGraphSnapshot, using: str = DEFAULT_DB_ALIAS) -> tuple[int, int]:
-    """Drop the spares that lack a migration, then refill; return ``(dropped, made)`` (``migrate_schemas`` ends so)."""
-    behind = [name for name, _ in schemas_behind(spare_schema_names(using), snapshot, using)]
-    dropped = drop_spare_schemas(behind, using) if behind else []
+def refresh_spare_schemas(
+    snapshot: MigrationGraphSnapshot, using: str = DEFAULT_DB_ALIAS, *, drop_all: bool = False
+) -> tuple[int, int]:
+    """Drop stale spares, then refill; return ``(dropped, made)`` (``migrate_schemas`` ends so).
+
+    Stale: lacking a migration, or holding rows of an app whose tables it lacks
+    (copied from a template :mod:`.records` has since repaired); with
+    ``drop_all``, every spare (the template was moved to a target, maybe backwards).
+    """
+    names = spare_schema_names(using)
+    if drop_all:
+        stale = names
+    else:
+        stale = [name for name, _ in schemas_behind(names, snapshot, using)]
+        stale += [name for name in find_false_records(names, snapshot, using) if name not in stale]
+    dropped = drop_spare_schemas(stale, using) if stale else []
     return len(dropped), refill_spare_schemas(using=using)
 
 

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from pg_tenants.core import schema_context
 from pg_tenants.core.validation import InvalidSchemaName, validate_schema_name
+from pg_tenants.migrations.management.plain_migrate import refuse_migrate
 from pg_tenants.migrations.runner import run_parallel, tenant_schema_names
 
 
@@ -32,6 +33,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["jobs"] < 1:
             raise CommandError(f"--jobs must be at least 1, got {options['jobs']}.")
+        refuse_migrate(
+            options["command_name"], "migrate_schemas [APP [MIGRATION]] instead (it migrates the template too)"
+        )
         for name in options["schemas"] + options["excludes"]:
             try:
                 validate_schema_name(name)

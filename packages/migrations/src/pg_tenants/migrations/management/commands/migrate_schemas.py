@@ -18,10 +18,23 @@ class Command(BaseCommand):
     help = (
         "Migrate SHARED_APPS into the public schema, then TENANT_APPS into the template schema and every "
         "tenant schema that is behind, in parallel. Schemas already up to date are skipped after one query; "
-        "a failing schema does not stop the others, and the run exits non-zero naming it."
+        "a failing schema does not stop the others, and the run exits non-zero naming it. With APP [MIGRATION], "
+        "every schema that migrates APP (and the template) is brought to that migration instead, forwards or "
+        "backwards, by the migration executor in each schema."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "app_label",
+            nargs="?",
+            help="App label of an app to bring to a migration; alone, to its latest migration.",
+        )
+        parser.add_argument(
+            "migration_name",
+            nargs="?",
+            help='The migration (a unique prefix of its name) to bring APP to, forwards or backwards; "zero" '
+            "unapplies all of APP's migrations.",
+        )
         parser.add_argument("--database", default=DEFAULT_DB_ALIAS, help="Database alias (default: 'default').")
         side = parser.add_mutually_exclusive_group()
         side.add_argument("--shared", action="store_true", help="Only migrate the public schema.")
@@ -90,6 +103,8 @@ class Command(BaseCommand):
             names = ", ".join(f"{failure.schema} ({failure.error})" for failure in summary.failed)
             raise CommandError(f"migrate_schemas failed in {len(summary.failed)} schema(s): {names}")
         if summary.check and summary.behind:
+            if options["app_label"]:
+                raise CommandError(f"{summary.behind} schema(s) are not at the target migration.")
             raise CommandError(f"{summary.behind} schema(s) have unapplied migrations.")
 
     def _run_options(self, options: dict[str, Any]) -> RunOptions:
@@ -115,4 +130,6 @@ class Command(BaseCommand):
             fake_initial=options["fake_initial"],
             executor=options["executor"],
             wait=not options["no_wait"],
+            app_label=options["app_label"],
+            migration_name=options["migration_name"],
         )

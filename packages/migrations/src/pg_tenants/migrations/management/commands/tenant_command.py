@@ -12,6 +12,7 @@ from pg_tenants.core import schema_context
 from pg_tenants.core.conf import tenant_settings
 from pg_tenants.core.schema import schema_exists
 from pg_tenants.core.validation import InvalidSchemaName, validate_schema_name
+from pg_tenants.migrations.management.plain_migrate import refuse_migrate
 
 
 class Command(BaseCommand):
@@ -31,8 +32,10 @@ class Command(BaseCommand):
             validate_schema_name(schema_name, allow_public=True)
         except InvalidSchemaName as exc:
             raise CommandError(exc.messages[0]) from None
-        if schema_name != tenant_settings.PUBLIC_SCHEMA_NAME and not schema_exists(schema_name, options["database"]):
-            raise CommandError(f"Schema {schema_name!r} does not exist: check the name (see the tenant list).")
+        if schema_name != tenant_settings.PUBLIC_SCHEMA_NAME:
+            refuse_migrate(options["command_name"], f"migrate_schemas --schema {schema_name} [APP [MIGRATION]] instead")
+            if not schema_exists(schema_name, options["database"]):
+                raise CommandError(f"Schema {schema_name!r} does not exist: check the name (see the tenant list).")
         with schema_context(schema_name):
             call_command(
                 options["command_name"], *options["command_args"], stdout=self.stdout._out, stderr=self.stderr._out
