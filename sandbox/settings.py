@@ -24,6 +24,7 @@ HAS_MIGRATIONS = find_spec("pg_tenants.migrations") is not None
 HAS_ADMIN = find_spec("pg_tenants.admin") is not None
 HAS_RESOLVERS = find_spec("pg_tenants.resolvers") is not None
 HAS_CELERY = find_spec("pg_tenants.celery") is not None
+HAS_CHANNELS = find_spec("pg_tenants.channels") is not None
 
 SHARED_APPS = [
     "pg_tenants.core",
@@ -45,6 +46,8 @@ if HAS_ADMIN:
     SHARED_APPS.insert(0, "pg_tenants.admin")
 if HAS_CELERY:
     SHARED_APPS.append("pg_tenants.celery")
+if HAS_CHANNELS:
+    SHARED_APPS.append("pg_tenants.channels")
 
 INSTALLED_APPS = list(dict.fromkeys(SHARED_APPS + TENANT_APPS))
 

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-PIN = re.compile(r'"(django-pg-tenants(?:-resolvers|-migrations|-admin|-celery)?)==[^"]+"')
+PIN = re.compile(r'"(django-pg-tenants(?:-resolvers|-migrations|-admin|-celery|-channels)?)==[^"]+"')
 
 
 def main(version: str) -> None:

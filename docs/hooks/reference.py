@@ -75,6 +75,8 @@ EXAMPLES: dict[str, str] = {
     "TENANT_ADMIN_TENANTS_FOR_USER": '"mysaas.admin.tenants_for"',
     "TENANT_ADMIN_SEARCH_THRESHOLD": "50",
     "TENANT_ADMIN_LOG_PUBLIC_USERS": "True",
+    "TENANT_WEBSOCKET_NOT_FOUND_CODE": "4000` or `None",
+    "TENANT_WEBSOCKET_UNAVAILABLE_CODE": "4001` or `None",
 }
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 #: The repository's root (holds VERSION and README.md) and its distributions' folders.
 REPO = Path(__file__).resolve().parents[2]
 PACKAGES = REPO / "packages"
-DISTRIBUTIONS = ("core", "resolvers", "migrations", "admin", "celery")
+DISTRIBUTIONS = ("core", "resolvers", "migrations", "admin", "celery", "channels")
 
 
 def find_uv() -> Path:
