@@ -205,10 +205,14 @@ class SideExecutor(MigrationExecutor):
 
     side: SchemaSide
 
-    # django-stubs declares record_migration(app_label, name, forward); Django's takes the migration.
-    def record_migration(self, migration: Migration) -> None:  # type: ignore[override]
-        if migration.app_label in self.side.apps:
-            super().record_migration(migration)  # type: ignore[call-arg, arg-type]
+    # Django up to 6.0 calls record_migration(migration) after applying one; 6.1 calls
+    # record_migration(app_label, name, forward) after applying and unapplying (and for
+    # each migration a squash replaces). Either way, only this side's apps are recorded.
+    def record_migration(self, *args: Any, **kwargs: Any) -> None:
+        first = args[0]
+        app_label = first.app_label if isinstance(first, Migration) else first
+        if app_label in self.side.apps:
+            super().record_migration(*args, **kwargs)
 
 
 def executor_for(
