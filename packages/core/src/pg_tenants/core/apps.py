@@ -27,6 +27,7 @@ class PgTenantsConfig(AppConfig):
     def ready(self) -> None:
         # Imported for its side effect, once the models it checks are loaded.
         from . import checks  # noqa: F401
+        from .compat import checks as _compat_checks  # noqa: F401
 
         if apps.is_installed("django.contrib.contenttypes"):
             install_schema_keyed_contenttype_cache()
