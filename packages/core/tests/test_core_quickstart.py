@@ -174,9 +174,11 @@ class QuickStart:
                 raise AssertionError(f"block {number} of quickstart.md ({language}) is not run by this test")
 
     def stop(self) -> None:
-        if self.server is not None and self.server.poll() is None:
+        if self.server is None:
+            return
+        if self.server.poll() is None:
             self.server.terminate()
-            self.server.wait(timeout=30)
+        self.server.communicate(timeout=30)  # reaps it and closes its output pipe
 
 
 @pytest.fixture

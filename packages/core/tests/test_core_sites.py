@@ -31,8 +31,16 @@ def sites(acme_globex, db):
                 with connection.schema_editor() as editor:
                     editor.create_model(Site)
                 Site.objects.create(pk=1, domain=f"{tenant.slug}.tenants.test", name=f"{tenant.slug} site")
-        yield acme_globex
-        Site.objects.clear_cache()
+        try:
+            yield acme_globex
+        finally:
+            Site.objects.clear_cache()
+            # Installing the app ran the admin's autodiscover, which registered Site on admin.site;
+            # left there, every later admin page would list an app that is no longer installed.
+            from django.contrib import admin
+
+            if admin.site.is_registered(Site):
+                admin.site.unregister(Site)
 
 
 def current_name() -> str:
