@@ -24,6 +24,7 @@ filters (configured before the apps). The guide's ``sed`` rewrites those.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -58,6 +59,19 @@ def _strings(where: str, value: Any, depth: int = 0) -> Iterator[tuple[str, str]
             yield from _strings(inner, item, depth + 1)
 
 
+def _read_quietly(name: str) -> Any:
+    """A setting's value, without the deprecation warning Django gives when some are read.
+
+    Every setting is read here, defaults included; Django 6.1 warns on reading
+    ``EMAIL_BACKEND`` even when the project never set it, and that warning
+    would be this check's, not the project's.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        return getattr(settings, name, None)
+
+
 def _is_legacy_path(value: str) -> bool:
     return value == LEGACY_MODULE or value.startswith(LEGACY_MODULE + ".")
 
@@ -69,7 +83,7 @@ def check_legacy_dotted_paths(app_configs: Any = None, **kwargs: Any) -> list[Ch
     for name in sorted(set(dir(settings))):
         if not name.isupper():
             continue
-        for where, value in _strings(name, getattr(settings, name, None)):
+        for where, value in _strings(name, _read_quietly(name)):
             if not _is_legacy_path(value):
                 continue
             replacement = replacement_for(value)
