@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from pg_tenants.core.check_helpers import setting_type_errors
 from pg_tenants.core.conf import tenant_settings
@@ -65,3 +65,58 @@ def check_migrations_settings(app_configs: Any = None, **kwargs: Any) -> list[Ch
 def settings_value(name: str) -> str:
     """How a setting's value appears in a check message."""
     return repr(getattr(settings, name, None))
+
+
+@register(Tags.database)
+def check_citus(app_configs: Any = None, databases: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """W002, W003, E005 on a Citus coordinator (``manage.py check --database default``).
+
+    Tagged ``database``: Django runs it only for the aliases ``check
+    --database`` (or ``migrate``) names, so start-up never waits on the server.
+    """
+    from django.db import DatabaseError, connections
+
+    from .citus import SHARDING_SETTING, citus_state, foreign_key_problems, unplaceable_schemas
+    from .runner import tenant_schema_names
+
+    messages: list[CheckMessage] = []
+    for alias in databases or []:
+        if connections[alias].vendor != "postgresql":
+            continue
+        try:
+            state = citus_state(alias)
+        except DatabaseError:
+            continue  # Django's own database checks report a server it cannot reach
+        if state.version is None:
+            continue
+        if not state.schema_sharding:
+            messages.append(
+                Warning(
+                    f"Database {alias!r} is a Citus coordinator (citus {state.version}) with {SHARDING_SETTING} off: "
+                    "new tenants are regular schemas on the coordinator, which Citus cannot move.",
+                    hint=f"ALTER SYSTEM SET {SHARDING_SETTING} = on; SELECT pg_reload_conf(); on the coordinator, "
+                    "then `manage.py tenant_placement --distribute` for the tenants made meanwhile.",
+                    id="pg_tenants_migrations.W002",
+                )
+            )
+            continue
+        for problem in foreign_key_problems(alias):
+            messages.append(
+                Error(
+                    f"Citus cannot keep this foreign key of database {alias!r}: {problem}",
+                    hint="See the docs guide 'Outgrowing one server', section 'Foreign keys'.",
+                    id="pg_tenants_migrations.E005",
+                )
+            )
+        stuck = unplaceable_schemas(tenant_schema_names(alias), alias)
+        if stuck:
+            shown = ", ".join(stuck[:5]) + (f" and {len(stuck) - 5} more" if len(stuck) > 5 else "")
+            messages.append(
+                Warning(
+                    f"{len(stuck)} tenant schema(s) of database {alias!r} have tables Citus does not distribute, "
+                    f"so they stay on the coordinator and cannot be moved: {shown}.",
+                    hint="Run `manage.py tenant_placement --distribute`.",
+                    id="pg_tenants_migrations.W003",
+                )
+            )
+    return messages

@@ -17,6 +17,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from pg_tenants.core.conf import tenant_settings
 from pg_tenants.core.validation import quote_identifier, validate_schema_name
 
+from .citus import citus_sharding, distribute_schema, regular_schemas
 from .graph import Key, parse_key
 from .runner import functions_installed
 
@@ -32,7 +33,29 @@ def clone_schema(source: str, target: str, *, using: str = DEFAULT_DB_ALIAS, wit
     if not functions_installed(using):
         return None
     public = quote_identifier(tenant_settings.PUBLIC_SCHEMA_NAME)
-    return applied_by(f"SELECT {public}.pg_tenants_clone_schema(%s, %s, %s)", [source, target, with_data], using)
+    sql = f"SELECT {public}.pg_tenants_clone_schema(%s, %s, %s)"
+    if not citus_sharding(using):
+        return applied_by(sql, [source, target, with_data], using)
+    # Citus converts only top-level CREATE TABLE: copy into a regular schema, then distribute it.
+    with transaction.atomic(using=using, savepoint=False):
+        with regular_schemas(using):
+            applied = applied_by(sql, [source, target, with_data], using)
+        if applied is not None:
+            distribute_schema(target, using)
+            if with_data:
+                restore_sequences(source, target, using)
+    return applied
+
+
+def restore_sequences(source: str, target: str, using: str) -> None:
+    """Give ``target``'s sequences ``source``'s positions again (``citus_schema_distribute`` restarts identities)."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT setval(to_regclass(format('%%I.%%I', %s::text, s.sequencename)), s.last_value) "
+            "FROM pg_sequences s WHERE s.schemaname = %s AND s.last_value IS NOT NULL "
+            "AND to_regclass(format('%%I.%%I', %s::text, s.sequencename)) IS NOT NULL",
+            [target, source, target],
+        )
 
 
 def applied_by(sql: str, params: list[str | bool], using: str) -> set[Key] | None:

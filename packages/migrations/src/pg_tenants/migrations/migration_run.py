@@ -25,6 +25,7 @@ from django.db import DEFAULT_DB_ALIAS
 
 from pg_tenants.core.conf import tenant_settings
 
+from .citus import citus_sharding, ensure_reference_tables
 from .conf import migration_settings
 from .graph import Key, MigrationGraphSnapshot, load_graph
 from .lock import migration_lock
@@ -127,6 +128,7 @@ class MigrationRun:
             if self.summary.failed:
                 self.summary.failed[0].error += " (tenant schemas were not migrated)"
                 return
+        self._citus_reference_tables()
         if self.options.shared_only:
             return
         if not in_tenants:
@@ -209,6 +211,16 @@ class MigrationRun:
         why = f"made before the template moved to {self.target}" if moved else "behind"
         self.reporter.message(f"spare schemas: {dropped} {why} dropped, {made} made from the template.")
 
+    def _citus_reference_tables(self) -> None:
+        """On Citus, the shared tables that tenant tables reference become reference tables (see :mod:`.citus`)."""
+        using = self.options.using
+        if self.options.changes_nothing or not citus_sharding(using):
+            return
+        converted = ensure_reference_tables(using)
+        if converted:
+            names = ", ".join(converted)
+            self.reporter.message(f"citus: {len(converted)} shared table(s) made reference tables: {names}.")
+
     # -- one phase --------------------------------------------------------------------
 
     @property
@@ -222,7 +234,10 @@ class MigrationRun:
         """Whether plans that allow it are replayed as SQL (never for a plan, a check or a fake)."""
         options = self.options
         forced_executor = options.fake or options.fake_initial or options.executor
-        return migration_settings.TENANT_MIGRATION_REPLAY and not (options.changes_nothing or forced_executor)
+        if not migration_settings.TENANT_MIGRATION_REPLAY or options.changes_nothing or forced_executor:
+            return False
+        # Citus turns only top-level CREATE TABLE into tenant tables; a replay runs inside a function.
+        return not citus_sharding(options.using)
 
     def _phase(self, phase: str, names: list[str], *, parallel: bool) -> None:
         self._forgotten = self._repair(phase, names)

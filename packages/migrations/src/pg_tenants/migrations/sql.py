@@ -31,7 +31,7 @@ from importlib.resources import files
 from pg_tenants.core.validation import quote_identifier
 
 #: Bumped whenever a function's body changes; a migration of this app re-installs them.
-FUNCTIONS_VERSION = 3
+FUNCTIONS_VERSION = 4
 
 #: The comment that marks a schema as a spare copy of the template (see :mod:`.spares`).
 SPARE_COMMENT = "pg_tenants spare schema"

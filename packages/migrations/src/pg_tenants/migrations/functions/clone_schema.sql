@@ -24,6 +24,8 @@ DECLARE
   indexes text[] := '{}';
   fkeys text[] := '{}';
   triggers text[] := '{}';
+  -- Citus takes a foreign key to a reference table only as an ALTER TABLE of its own.
+  one_fk_per_statement boolean := EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus');
   inline jsonb := '{}';
   applied text[];
 BEGIN
@@ -69,7 +71,7 @@ BEGIN
         FILTER (WHERE con.contype <> 'f' AND pg_get_constraintdef(con.oid) NOT LIKE '%NOT VALID') AS inline,
       string_agg(format('ADD CONSTRAINT %I %s', con.conname, pg_get_constraintdef(con.oid)), ', ' ORDER BY con.oid)
         FILTER (WHERE con.contype <> 'f' AND pg_get_constraintdef(con.oid) LIKE '%NOT VALID') AS later,
-      string_agg(format('ADD CONSTRAINT %I %s', con.conname, pg_get_constraintdef(con.oid)), ', ' ORDER BY con.oid)
+      array_agg(format('ADD CONSTRAINT %I %s', con.conname, pg_get_constraintdef(con.oid)) ORDER BY con.oid)
         FILTER (WHERE con.contype = 'f') AS fks
     FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
     WHERE c.relnamespace = src_oid AND c.relkind IN ('r', 'p') AND con.contype IN ('p', 'u', 'c', 'x', 'f')
@@ -80,8 +82,12 @@ BEGIN
     IF r.later IS NOT NULL THEN
       constraints := constraints || format('ALTER TABLE %I %s', r.relname, r.later);
     END IF;
-    IF r.fks IS NOT NULL THEN
-      fkeys := fkeys || format('ALTER TABLE %I %s', r.relname, r.fks);
+    IF r.fks IS NOT NULL AND one_fk_per_statement THEN
+      FOREACH s IN ARRAY r.fks LOOP
+        fkeys := fkeys || format('ALTER TABLE %I %s', r.relname, s);
+      END LOOP;
+    ELSIF r.fks IS NOT NULL THEN
+      fkeys := fkeys || format('ALTER TABLE %I %s', r.relname, array_to_string(r.fks, ', '));
     END IF;
   END LOOP;
 

@@ -1,0 +1,84 @@
+"""``migrate_schemas`` on Citus: new tables of every tenant are distributed tables of its schema."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.core.management import CommandError
+from django.db import connection
+
+from packages.migrations.tests.conftest import migrate, widgets_settings
+from sandbox.customers.models import Client
+
+from .conftest import table_counts
+
+pytestmark = pytest.mark.usefixtures("citus")
+
+V1 = {"pgt_widgets": "packages.migrations.citus_tests.widgets_v1"}
+V2 = {"pgt_widgets": "packages.migrations.citus_tests.widgets_v2"}
+TENANTS = ("cz_m1", "cz_m2")
+
+
+@pytest.fixture
+def widgets() -> Iterator[None]:
+    """The widgets app at its first migration in the template and two tenants; unapplied again after."""
+    with widgets_settings(migrations=V1):
+        migrate(verbosity=0)
+        for name in TENANTS:
+            Client.objects.create(schema_name=name)
+    yield
+    with widgets_settings(migrations=V2):
+        migrate("pgt_widgets", "zero", verbosity=0)
+
+
+def columns(schema: str, table: str) -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = %s",
+            [schema, table],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_a_new_migration_adds_distributed_tables_to_every_tenant(widgets):
+    before = {name: table_counts(name) for name in TENANTS}
+    with widgets_settings(migrations=V2):
+        out = migrate(verbosity=1)
+    assert "replaying" not in out  # the replay runs DDL inside a function, which Citus does not convert
+    for name in TENANTS:
+        total, distributed = table_counts(name)
+        assert total == before[name][0] + 1  # pgt_widgets_gadget
+        assert distributed == total, f"{name}: {distributed} of {total} tables distributed"
+        assert "colour" in columns(name, "pgt_widgets_widget")  # ALTER TABLE reached the shard's node
+
+
+def test_a_migration_citus_refuses_names_the_cause_and_leaves_tenants_as_they_were(widgets):
+    # Citus refuses triggers on distributed tables (unless citus.enable_unsafe_triggers is on).
+    trigger = {"pgt_widgets": "packages.migrations.citus_tests.widgets_trigger"}
+    with (
+        widgets_settings(migrations=trigger),
+        pytest.raises(CommandError, match="triggers are not supported on distributed tables"),
+    ):
+        migrate(verbosity=0)
+    for name in TENANTS:
+        assert not has_trigger(name, "widget_upper")
+        assert recorded(name, "pgt_widgets") == ["0001_initial"]
+        total, distributed = table_counts(name)
+        assert distributed == total
+
+
+def has_trigger(schema: str, name: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE c.relnamespace = to_regnamespace(%s) AND t.tgname = %s)",
+            [f'"{schema}"', name],
+        )
+        return bool(cursor.fetchone()[0])
+
+
+def recorded(schema: str, app: str) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT name FROM "{schema}".django_migrations WHERE app = %s ORDER BY name', [app])
+        return [row[0] for row in cursor.fetchall()]
