@@ -61,11 +61,15 @@ def run(command: str, *args: str, **options: Any) -> str:
 
 
 def table_counts(schema: str) -> tuple[int, int]:
-    """``(tables, distributed tables)`` of ``schema`` (shards hidden, as Citus shows the catalog)."""
+    """``(tables, distributed tables)`` of ``schema`` (shards hidden, as Citus shows the catalog).
+
+    Distributed: in a co-location group, so placed with the schema (a citus
+    local table, on the coordinator only, does not count).
+    """
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*), count(p.logicalrelid) FROM pg_class c "
-            "LEFT JOIN pg_dist_partition p ON p.logicalrelid = c.oid "
+            "LEFT JOIN pg_dist_partition p ON p.logicalrelid = c.oid AND p.colocationid <> 0 "  # not citus local
             "WHERE c.relnamespace = to_regnamespace(%s) AND c.relkind IN ('r', 'p')",
             [f'"{schema}"'],
         )

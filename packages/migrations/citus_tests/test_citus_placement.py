@@ -107,3 +107,24 @@ def test_a_move_reports_its_progress():
     assert lines, out
     total = f"of {place.size_bytes / 1_000_000:.1f} MB"
     assert all(total in line for line in lines), (total, lines)
+
+
+def test_distribute_repairs_a_tenant_cloned_before_the_library_knew_citus():
+    # What a clone did before: one function call with sharding on, so a distributed schema of local tables.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT public.pg_tenants_clone_schema('_pg_tenants_template', 'cz_old', true)")
+        cursor.execute("INSERT INTO cz_old.notes_note (title) VALUES ('kept')")
+    Client.objects.bulk_create([Client(schema_name="cz_old", slug="cz-old")])  # the row, without provisioning
+    total, distributed = table_counts("cz_old")
+    assert is_distributed("cz_old") and distributed < total
+    with pytest.raises(CommandError, match="has no distributed tables|nothing to move"):
+        run("move_tenant", "cz_old", str(shard_nodes()[-1]))
+    out = run("tenant_placement", schema=["cz_old"], distribute=True)
+    assert "Distributed 1 schema(s): cz_old." in out
+    total, distributed = table_counts("cz_old")
+    assert is_distributed("cz_old") and distributed == total > 0
+    tenant = Client.objects.get(schema_name="cz_old")
+    with tenant_context(tenant):
+        assert list(Note.objects.values_list("title", flat=True)) == ["kept"]
+        Note.objects.create(title="after")  # the sequence went on from the copied one
+    run("move_tenant", "cz_old", other_node("cz_old"))

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -46,6 +47,12 @@ from pg_tenants.core.validation import quote_identifier, validate_schema_name
 
 #: The setting that makes Citus distribute new schemas.
 SHARDING_SETTING = "citus.enable_schema_based_sharding"
+
+#: Why a Citus command cannot run on a plain PostgreSQL.
+NOT_CITUS = (
+    "The database is not a Citus coordinator: the citus extension is not installed in it "
+    "(see the guide 'Outgrowing one server')."
+)
 
 
 class CitusError(Exception):
@@ -158,10 +165,11 @@ def unplaceable_schemas(schema_names: list[str], using: str = DEFAULT_DB_ALIAS) 
 def distribute_tenant_schemas(schema_names: list[str], using: str = DEFAULT_DB_ALIAS) -> list[str]:
     """Make those of ``schema_names`` that Citus cannot move (:func:`unplaceable_schemas`) placeable; return them.
 
-    A regular schema is distributed; a distributed schema with local tables is
-    undistributed first (which keeps its rows) and distributed again. Each in
-    a transaction of its own, so one that Citus refuses (a foreign key it
-    cannot keep, say) leaves the others done and is named in the error.
+    A regular schema is distributed. A distributed schema with local tables
+    (Citus cannot undistribute those) is copied with its rows into a regular
+    schema, which is distributed, and takes the old one's place. Each in a
+    transaction of its own, so one that Citus refuses (a foreign key it cannot
+    keep, say) leaves the others done and is named in the error.
     """
     if not citus_sharding(using):
         raise CitusError(f"Citus schema-based sharding is off: set {SHARDING_SETTING} = on on the coordinator first.")
@@ -171,14 +179,27 @@ def distribute_tenant_schemas(schema_names: list[str], using: str = DEFAULT_DB_A
         try:
             with transaction.atomic(using=using):
                 if distributed:
-                    with connections[using].cursor() as cursor:
-                        cursor.execute("SELECT citus_schema_undistribute(%s::regnamespace)", [quote_identifier(name)])
-                distribute_schema(name, using)
+                    _rebuild(name, using)
+                else:
+                    distribute_schema(name, using)
         except Exception as exc:
             before = ", ".join(done) or "none"
             raise CitusError(f"Citus refused to distribute {name!r}: {exc} (distributed before it: {before}).") from exc
         done.append(name)
     return done
+
+
+def _rebuild(schema_name: str, using: str) -> None:
+    """Replace ``schema_name`` by a distributed copy of it with its rows and sequences, in the open transaction."""
+    from .cloning import clone_schema  # cloning uses this module
+
+    validate_schema_name(schema_name)
+    temporary = f"_pgt_rebuild_{zlib.crc32(schema_name.encode()):08x}"
+    if clone_schema(schema_name, temporary, using=using, with_data=True) is None:
+        raise CitusError(f"Schema {schema_name!r} could not be copied (are the library's SQL functions installed?).")
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"DROP SCHEMA {quote_identifier(schema_name)} CASCADE")
+        cursor.execute(f"ALTER SCHEMA {quote_identifier(temporary)} RENAME TO {quote_identifier(schema_name)}")
 
 
 # -- reference tables ---------------------------------------------------------------------
@@ -417,7 +438,7 @@ def plan_move(schema_name: str, target: str, using: str = DEFAULT_DB_ALIAS) -> M
     """What moving ``schema_name`` to the node ``target`` names would do, without doing it."""
     validate_schema_name(schema_name)
     if not citus_state(using).version:
-        raise CitusError("The database is not a Citus coordinator: the citus extension is not installed.")
+        raise CitusError(NOT_CITUS)
     node = find_node(target, using)
     found = tenant_placements([schema_name], using)
     if not found:

@@ -7,7 +7,16 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS
 
-from pg_tenants.migrations.citus import CitusError, Move, MoveProgress, move_tenant_schema, plan_move, watch_move
+from pg_tenants.migrations.citus import (
+    NOT_CITUS,
+    CitusError,
+    Move,
+    MoveProgress,
+    citus_state,
+    move_tenant_schema,
+    plan_move,
+    watch_move,
+)
 from pg_tenants.migrations.lifecycle import TenantOperationError, get_tenant
 
 
@@ -44,6 +53,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         schema, using = options["schema_name"], options["database"]
+        if not citus_state(using).version:
+            raise CommandError(NOT_CITUS)
         try:
             get_tenant(schema, using)
             move = plan_move(schema, options["node"], using)

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS
 
-from pg_tenants.migrations.citus import CitusError, citus_state, distribute_tenant_schemas, tenant_placements
+from pg_tenants.migrations.citus import NOT_CITUS, CitusError, citus_state, distribute_tenant_schemas, tenant_placements
 from pg_tenants.migrations.runner import tenant_schema_names
 
 
@@ -29,7 +29,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         using = options["database"]
         if not citus_state(using).version:
-            raise CommandError("The database is not a Citus coordinator: the citus extension is not installed.")
+            raise CommandError(NOT_CITUS)
         names = tenant_schema_names(using)
         if options["schema"]:
             unknown = sorted(set(options["schema"]) - set(names))
