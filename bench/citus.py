@@ -148,6 +148,10 @@ def measure(label: str, tenants: int, requests: int, move_mb: int) -> dict[str, 
 # -- the parent: both servers, the table ---------------------------------------------------
 
 
+def git(*args: str) -> str:
+    return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True).stdout.strip()
+
+
 def plain_database(url: str) -> str:
     """A fresh ``bench_citus_plain`` on the server of ``url``; its URL."""
     import psycopg
@@ -211,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     record = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "dirty": bool(git("status", "--porcelain", "packages")),
         "settings": {"tenants": args.tenants, "requests": args.requests, "move_mb": args.move_mb},
         "plain": plain,
         "citus": citus,
