@@ -129,3 +129,22 @@ def test_a_sign_up_that_fails_after_provisioning_leaves_nothing_on_any_node():
             "WHERE nspname = 'cz_rollback'$$) WHERE result <> '0'"
         )
         assert cursor.fetchone()[0] == 0
+
+
+def test_a_clone_with_rows_leaves_no_second_copy_on_the_coordinator():
+    source = Client.objects.create(schema_name="cz_rows")
+    with tenant_context(source), connection.cursor() as cursor:
+        cursor.execute("INSERT INTO notes_note (title) SELECT repeat('x', 190) FROM generate_series(1, 5000)")
+    clone_tenant("cz_rows", "cz_rows_copy")
+    with connection.cursor() as cursor:
+        # The shell tables on the coordinator (their rows are in the shards, wherever those are):
+        # django_migrations and django_content_type have rows and no key to a reference table.
+        cursor.execute(
+            "SELECT c.relname, pg_relation_size(c.oid) FROM pg_class c "
+            "WHERE c.relnamespace = 'cz_rows_copy'::regnamespace AND c.relkind = 'r' AND pg_relation_size(c.oid) > 0"
+        )
+        assert cursor.fetchall() == []
+        cursor.execute("SELECT count(*) FROM cz_rows_copy.notes_note")
+        assert cursor.fetchone()[0] == 5000
+        cursor.execute("SELECT count(*) > 0 FROM cz_rows_copy.django_migrations")
+        assert cursor.fetchone()[0]

@@ -123,6 +123,23 @@ def distribute_schema(schema_name: str, using: str = DEFAULT_DB_ALIAS) -> None:
         cursor.execute("SELECT citus_schema_distribute(%s::regnamespace)", [quote_identifier(schema_name)])
 
 
+def drop_local_copies(schema_name: str, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Free the coordinator's copy of rows that distributing ``schema_name`` moved into shards.
+
+    ``citus_schema_distribute`` copies each table's rows into its shard and
+    leaves the originals on the coordinator's disk, invisible;
+    ``truncate_local_data_after_distributing_table`` removes them. Tables with
+    no local rows are skipped.
+    """
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT truncate_local_data_after_distributing_table(c.oid) FROM pg_class c "
+            "JOIN pg_dist_partition p ON p.logicalrelid = c.oid "
+            "WHERE c.relnamespace = to_regnamespace(%s) AND c.relkind = 'r' AND pg_relation_size(c.oid) > 0",
+            [quote_identifier(schema_name)],
+        )
+
+
 def is_distributed_schema(schema_name: str, using: str = DEFAULT_DB_ALIAS) -> bool:
     """Whether Citus lists ``schema_name`` as a distributed schema."""
     with connections[using].cursor() as cursor:
@@ -298,6 +315,8 @@ def ensure_reference_tables(using: str = DEFAULT_DB_ALIAS) -> list[str]:
         with transaction.atomic(using=using), connections[using].cursor() as cursor:
             qualified = f"{quote_identifier(public)}.{quote_identifier(table)}"
             cursor.execute("SELECT create_reference_table(%s::regclass)", [qualified])
+            # The rows were copied to every node; the coordinator's original is only on disk now.
+            cursor.execute("SELECT truncate_local_data_after_distributing_table(%s::regclass)", [qualified])
         converted.append(table)
     return converted
 

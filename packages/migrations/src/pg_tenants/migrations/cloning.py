@@ -17,7 +17,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from pg_tenants.core.conf import tenant_settings
 from pg_tenants.core.validation import quote_identifier, validate_schema_name
 
-from .citus import citus_sharding, distribute_schema, regular_schemas
+from .citus import citus_sharding, distribute_schema, drop_local_copies, regular_schemas
 from .graph import Key, parse_key
 from .runner import functions_installed
 
@@ -44,6 +44,7 @@ def clone_schema(source: str, target: str, *, using: str = DEFAULT_DB_ALIAS, wit
             distribute_schema(target, using)
             if with_data:
                 restore_sequences(source, target, using)
+                drop_local_copies(target, using)
     return applied
 
 
