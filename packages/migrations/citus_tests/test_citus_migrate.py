@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pytest
 from django.core.management import CommandError
-from django.db import connection
+from django.db import connection, connections
 
 from packages.migrations.tests.conftest import migrate, widgets_settings
+from pg_tenants.migrations.lock import migration_lock
 from sandbox.customers.models import Client
 
 from .conftest import table_counts
@@ -44,7 +46,7 @@ def columns(schema: str, table: str) -> set[str]:
 def test_a_new_migration_adds_distributed_tables_to_every_tenant(widgets):
     before = {name: table_counts(name) for name in TENANTS}
     with widgets_settings(migrations=V2):
-        out = migrate(verbosity=1)
+        out = migrate(verbosity=1, jobs=2)
     assert "replaying" not in out  # the replay runs DDL inside a function, which Citus does not convert
     for name in TENANTS:
         total, distributed = table_counts(name)
@@ -82,3 +84,25 @@ def recorded(schema: str, app: str) -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute(f'SELECT name FROM "{schema}".django_migrations WHERE app = %s ORDER BY name', [app])
         return [row[0] for row in cursor.fetchall()]
+
+
+def test_a_second_run_is_refused_while_another_holds_the_lock():
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        try:
+            with migration_lock():
+                held.set()
+                release.wait(20)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert held.wait(10)
+        with pytest.raises(CommandError, match="Another migrate_schemas is running on database 'default'"):
+            migrate(no_wait=True, verbosity=0)
+    finally:
+        release.set()
+        holder.join()
