@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.test import override_settings
 
 from pg_tenants.core import tenant_context
@@ -81,14 +81,21 @@ def test_a_tenant_made_by_running_its_migrations_is_placeable():
 
 def test_a_clone_of_a_tenant_with_its_rows_is_placeable():
     source = Client.objects.create(schema_name="cz_source")
+    category, _ = Category.objects.get_or_create(name="cz-shared")
     with tenant_context(source):
-        Note.objects.create(title="copied")
+        Note.objects.create(title="copied", category=category)
     copy = clone_tenant("cz_source", "cz_copy")
     assert_placeable("cz_copy")
     with tenant_context(copy):
-        assert list(Note.objects.values_list("title", flat=True)) == ["copied"]
+        assert list(Note.objects.values_list("title", "category__name")) == [("copied", "cz-shared")]
         Note.objects.create(title="after the copy")  # the copied sequence goes on
         assert Note.objects.count() == 2
+        # The key to the reference table came along and is enforced on the node that holds the tenant.
+        # Django's keys are deferred: the node refuses at commit, which Citus reports as an
+        # InternalError ("could not commit transaction for shard ..."), not an IntegrityError.
+        with pytest.raises(DatabaseError, match="could not commit transaction for shard"), transaction.atomic():
+            Note.objects.create(title="dangling", category_id=10**9)
+        assert not Note.objects.filter(title="dangling").exists()
 
 
 def test_a_renamed_tenant_stays_placeable_with_its_rows():

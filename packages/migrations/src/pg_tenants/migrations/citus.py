@@ -48,6 +48,9 @@ from pg_tenants.core.validation import quote_identifier, validate_schema_name
 #: The setting that makes Citus distribute new schemas.
 SHARDING_SETTING = "citus.enable_schema_based_sharding"
 
+#: The setting that makes Citus add a local table with a foreign key to a reference table to its metadata.
+LOCAL_REFERENCE_KEYS_SETTING = "citus.enable_local_reference_table_foreign_keys"
+
 #: Why a Citus command cannot run on a plain PostgreSQL.
 NOT_CITUS = (
     "The database is not a Citus coordinator: the citus extension is not installed in it "
@@ -106,14 +109,25 @@ def regular_schemas(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
     connection = connections[using]
     if not connection.in_atomic_block:
         raise CitusError("regular_schemas() needs a transaction (the setting is changed with SET LOCAL).")
+    # Foreign keys to reference tables stay plain constraints meanwhile: by default Citus turns a
+    # table that gets one into a "citus local" table (a shard of its own), which distributing the
+    # schema then undoes, at twice the cost.
+    names = [SHARDING_SETTING, LOCAL_REFERENCE_KEYS_SETTING]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config(%s, 'off', true)", [SHARDING_SETTING])
+        cursor.execute(
+            "SELECT current_setting(%s), current_setting(%s), set_config(%s, 'off', true), set_config(%s, 'off', true)",
+            names + names,
+        )
+        saved = cursor.fetchone()[:2]
     try:
         yield
     finally:
         if not connection.needs_rollback:
             with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config(%s, 'on', true)", [SHARDING_SETTING])
+                cursor.execute(
+                    "SELECT set_config(%s, %s, true), set_config(%s, %s, true)",
+                    [names[0], saved[0], names[1], saved[1]],
+                )
 
 
 def distribute_schema(schema_name: str, using: str = DEFAULT_DB_ALIAS) -> None:
