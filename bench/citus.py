@@ -181,11 +181,30 @@ def run_child(label: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Medians over rounds of each number a child measured."""
+    summary: dict[str, Any] = {
+        "creation_ms": {
+            path: round(statistics.median(run["creation_ms"][path] for run in runs), 2)
+            for path in ("spare", "clone", "migrate")
+        },
+        "request_us": round(statistics.median(run["request_us"] for run in runs), 1),
+    }
+    if "move" in runs[0]:
+        summary["move_mb"] = runs[0]["move"]["size_mb"]
+        summary["move_s"] = {
+            mode: round(statistics.median(run["move"]["modes"][mode]["seconds"] for run in runs), 3)
+            for mode in runs[0]["move"]["modes"]
+        }
+    return summary
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tenants", type=int, default=20, help="tenants per creation path (default 20)")
     parser.add_argument("--requests", type=int, default=500, help="timed requests per server (default 500)")
     parser.add_argument("--move-mb", type=int, default=10, help="size of the moved tenant in MB (default 10)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per server, alternated (default 3)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -194,22 +213,26 @@ def main(argv: list[str] | None = None) -> int:
     citus_url = os.environ.get("CITUS_DATABASE_URL")
     if not citus_url:
         parser.error("CITUS_DATABASE_URL is not set: give the URL of a Citus coordinator (docs/guides/citus.md).")
-    plain_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    plain = run_child("plain", plain_database(plain_url), args)
-    citus = run_child("citus", citus_url, args)
-    if not citus["citus"]:
+    plain_url = plain_database(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
+    rounds: dict[str, list[dict[str, Any]]] = {"plain": [], "citus": []}
+    for number in range(args.rounds):  # alternated, so both servers see the same machine
+        order = ("plain", "citus") if number % 2 == 0 else ("citus", "plain")
+        for label in order:
+            rounds[label].append(run_child(label, plain_url if label == "plain" else citus_url, args))
+    if not rounds["citus"][0]["citus"]:
         raise SystemExit("CITUS_DATABASE_URL is not a Citus coordinator with schema-based sharding on.")
+    plain, citus = (summarize(rounds[label]) for label in ("plain", "citus"))
 
+    print(f"medians of {args.rounds} round(s), alternated")
     print(f"{'':<28}{'plain PostgreSQL':>18}{'Citus':>12}{'ratio':>8}")
     for path in ("spare", "clone", "migrate"):
         a, b = plain["creation_ms"][path], citus["creation_ms"][path]
         print(f"{'create, ' + path + ' (ms)':<28}{a:>18.1f}{b:>12.1f}{b / a:>7.2f}x")
     a, b = plain["request_us"], citus["request_us"]
-    print(f"{'GET /notes/ (µs)':<28}{a:>18.0f}{b:>12.0f}{b / a:>7.2f}x   (tenant on {citus['request_node']})")
-    move = citus["move"]
-    for mode, done in move["modes"].items():
-        print(f"move {move['size_mb']} MB tenant, {mode}: {done['seconds']:.2f} s ({done['from']} -> {done['to']})")
-    stuck = citus["not_placeable"]
+    print(f"{'GET /notes/ (µs)':<28}{a:>18.0f}{b:>12.0f}{b / a:>7.2f}x   (tenant on a worker)")
+    for mode, seconds in citus["move_s"].items():
+        print(f"move {citus['move_mb']} MB tenant, {mode}: {seconds:.2f} s")
+    stuck = sorted({name for one in rounds["citus"] for name in one["not_placeable"]})
     print(f"tenants Citus cannot move: {', '.join(stuck) if stuck else 'none'}")
 
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
@@ -217,9 +240,14 @@ def main(argv: list[str] | None = None) -> int:
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "commit": git("rev-parse", "--short", "HEAD"),
         "dirty": bool(git("status", "--porcelain", "packages")),
-        "settings": {"tenants": args.tenants, "requests": args.requests, "move_mb": args.move_mb},
-        "plain": plain,
-        "citus": citus,
+        "settings": {
+            "rounds": args.rounds,
+            "tenants": args.tenants,
+            "requests": args.requests,
+            "move_mb": args.move_mb,
+        },
+        "medians": {"plain": plain, "citus": citus},
+        "rounds": rounds,
     }
     RESULTS.write_text(json.dumps(record, indent=2) + "\n")
     print(f"wrote {RESULTS.relative_to(REPO)}")
