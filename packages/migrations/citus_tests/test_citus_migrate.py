@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError
 from django.db import connection, connections
 
-from packages.migrations.tests.conftest import migrate, widgets_settings
+from packages.migrations.tests.conftest import columns, migrate, migrations_of, widgets_settings
 from packages.migrations.tests.pgt_widgets import switch
 from pg_tenants.migrations.conf import migration_settings
 from pg_tenants.migrations.lock import migration_lock
@@ -43,15 +43,6 @@ def widgets() -> Iterator[None]:
         cursor.execute(f'DROP TABLE IF EXISTS "{template}".pgt_widgets_gadget, "{template}".pgt_widgets_widget')
 
 
-def columns(schema: str, table: str) -> set[str]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = %s",
-            [schema, table],
-        )
-        return {row[0] for row in cursor.fetchall()}
-
-
 def test_a_new_migration_adds_distributed_tables_to_every_tenant(widgets):
     before = {name: table_counts(name) for name in TENANTS}
     with widgets_settings(migrations=V2):
@@ -74,7 +65,7 @@ def test_a_migration_citus_refuses_names_the_cause_and_leaves_tenants_as_they_we
         migrate(verbosity=0)
     for name in TENANTS:
         assert not has_trigger(name, "widget_upper")
-        assert recorded(name, "pgt_widgets") == ["0001_initial"]
+        assert migrations_of(name, "pgt_widgets") == ["0001_initial"]
         total, distributed = table_counts(name)
         assert distributed == total
 
@@ -87,12 +78,6 @@ def has_trigger(schema: str, name: str) -> bool:
             [f'"{schema}"', name],
         )
         return bool(cursor.fetchone()[0])
-
-
-def recorded(schema: str, app: str) -> list[str]:
-    with connection.cursor() as cursor:
-        cursor.execute(f'SELECT name FROM "{schema}".django_migrations WHERE app = %s ORDER BY name', [app])
-        return [row[0] for row in cursor.fetchall()]
 
 
 def test_a_second_run_is_refused_while_another_holds_the_lock():
@@ -125,8 +110,8 @@ def test_a_tenant_whose_migration_fails_leaves_the_others_migrated(widgets):
         pytest.raises(CommandError, match=r"failed in 1 schema\(s\): cz_m2 \(RuntimeError: bad data in cz_m2\)"),
     ):
         migrate(verbosity=0, jobs=2)
-    assert recorded("cz_m1", "pgt_widgets") == ["0001_initial", "0002_seed"]
-    assert recorded("cz_m2", "pgt_widgets") == ["0001_initial"]
+    assert migrations_of("cz_m1", "pgt_widgets") == ["0001_initial", "0002_seed"]
+    assert migrations_of("cz_m2", "pgt_widgets") == ["0001_initial"]
     with connection.cursor() as cursor:
         cursor.execute("SELECT name FROM cz_m1.pgt_widgets_widget")
         assert cursor.fetchall() == [("cz_m1",)]

@@ -1,21 +1,15 @@
-"""A trigger, which Citus refuses on distributed tables unless ``citus.enable_unsafe_triggers`` is on."""
+"""The test app's SQL (a trigger first), which Citus refuses on distributed tables unless
+``citus.enable_unsafe_triggers`` is on."""
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from django.db import migrations
+
+FIRST = import_module("packages.migrations.citus_tests.widgets_v1.0001_initial")
 
 
 class Migration(migrations.Migration):
     dependencies = [("pgt_widgets", "0001_initial")]
-
-    operations = [
-        migrations.RunSQL(
-            sql=[
-                "CREATE FUNCTION widget_upper() RETURNS trigger LANGUAGE plpgsql AS "
-                "$$ BEGIN NEW.name := upper(NEW.name); RETURN NEW; END $$",
-                "CREATE TRIGGER widget_upper BEFORE INSERT ON pgt_widgets_widget "
-                "FOR EACH ROW EXECUTE FUNCTION widget_upper()",
-            ],
-            reverse_sql=["DROP TRIGGER widget_upper ON pgt_widgets_widget", "DROP FUNCTION widget_upper()"],
-        ),
-    ]
+    operations = [FIRST.RUN_SQL]

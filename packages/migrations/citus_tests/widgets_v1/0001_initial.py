@@ -1,34 +1,21 @@
-"""The widgets app's first state on Citus: a table with a foreign key to itself and to a shared table."""
+"""The widgets app's first state on Citus: the test app's ``Widget`` table alone.
+
+Its foreign keys point at itself and at a shared table (a reference table on
+Citus); the test app's own first migration also adds ``Gadget`` (here in
+``widgets_v2``) and a trigger (here in ``widgets_trigger``).
+"""
 
 from __future__ import annotations
 
-import django.db.models.deletion
-from django.db import migrations, models
+from importlib import import_module
+
+from django.db import migrations
+
+BASE = import_module("packages.migrations.tests.pgt_widgets.migrations.0001_initial").Migration
+CREATE_WIDGET, CREATE_GADGET, RUN_SQL = BASE.operations
 
 
 class Migration(migrations.Migration):
     initial = True
-    dependencies = [("catalog", "0001_initial")]
-
-    operations = [
-        migrations.CreateModel(
-            name="Widget",
-            fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("name", models.CharField(max_length=63)),
-                ("size", models.IntegerField(default=0)),
-                (
-                    "parent",
-                    models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, to="pgt_widgets.widget"),
-                ),
-                (
-                    "category",
-                    models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, to="catalog.category"),
-                ),
-            ],
-            options={
-                "indexes": [models.Index(fields=["name", "size"], name="widget_name_size")],
-                "constraints": [models.CheckConstraint(condition=models.Q(size__gte=0), name="widget_size_positive")],
-            },
-        ),
-    ]
+    dependencies = BASE.dependencies
+    operations = [CREATE_WIDGET]

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import django.db.models.deletion
+from importlib import import_module
+
 from django.db import migrations, models
+
+FIRST = import_module("packages.migrations.citus_tests.widgets_v1.0001_initial")
 
 
 class Migration(migrations.Migration):
     dependencies = [("pgt_widgets", "0001_initial")]
-
     operations = [
-        migrations.CreateModel(
-            name="Gadget",
-            fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("code", models.UUIDField(unique=True)),
-                (
-                    "widget",
-                    models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, to="pgt_widgets.widget"),
-                ),
-            ],
-        ),
+        FIRST.CREATE_GADGET,
         migrations.AddField(model_name="widget", name="colour", field=models.CharField(max_length=20, default="")),
     ]
