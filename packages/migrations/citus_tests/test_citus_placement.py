@@ -128,3 +128,15 @@ def test_distribute_repairs_a_tenant_cloned_before_the_library_knew_citus():
         assert list(Note.objects.values_list("title", flat=True)) == ["kept"]
         Note.objects.create(title="after")  # the sequence went on from the copied one
     run("move_tenant", "cz_old", other_node("cz_old"))
+
+
+def test_a_move_inside_a_transaction_is_refused_at_once():
+    from django.db import transaction
+
+    from pg_tenants.migrations.citus import CitusError, move_tenant_schema
+
+    # Right after a sign-up in the same transaction: refused, and the sign-up rolls back with it.
+    with pytest.raises(CitusError, match="cannot run inside a transaction"), transaction.atomic():
+        Client.objects.create(schema_name="cz_intx")
+        move_tenant_schema("cz_intx", str(shard_nodes()[-1]))
+    assert not Client.objects.filter(schema_name="cz_intx").exists()

@@ -497,11 +497,12 @@ def move_tenant_schema(
     """
     if transfer_mode not in ("auto", "force_logical", "block_writes"):
         raise CitusError(f"transfer mode must be auto, force_logical or block_writes, not {transfer_mode!r}.")
+    # Before planning, which asks every node for shard sizes: refuse before any work.
+    if connections[using].in_atomic_block:
+        raise CitusError("A tenant move cannot run inside a transaction: citus_schema_move commits on its own.")
     move = plan_move(schema_name, target, using)
     if not move.needed:
         return move
-    if connections[using].in_atomic_block:
-        raise CitusError("A tenant move cannot run inside a transaction: citus_schema_move commits on its own.")
     host, _, port = move.target.rpartition(":")
     started = time.monotonic()
     with connections[using].cursor() as cursor:
