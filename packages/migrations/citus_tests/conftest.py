@@ -77,14 +77,6 @@ def table_counts(schema: str) -> tuple[int, int]:
     return int(total), int(distributed)
 
 
-def is_distributed(schema: str) -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT EXISTS (SELECT 1 FROM pg_dist_schema WHERE schemaid = to_regnamespace(%s))", [f'"{schema}"']
-        )
-        return bool(cursor.fetchone()[0])
-
-
 def citus_table_type(qualified: str) -> str | None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT citus_table_type FROM citus_tables WHERE table_name = to_regclass(%s)", [qualified])

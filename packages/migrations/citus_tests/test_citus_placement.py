@@ -9,11 +9,11 @@ from django.core.management import CommandError
 from django.db import connection
 
 from pg_tenants.core import tenant_context
-from pg_tenants.migrations.citus import shard_nodes, tenant_placements
+from pg_tenants.migrations.citus import is_distributed_schema, shard_nodes, tenant_placements
 from sandbox.customers.models import Client
 from sandbox.notes.models import Note
 
-from .conftest import is_distributed, run, table_counts
+from .conftest import run, table_counts
 
 pytestmark = pytest.mark.usefixtures("citus")
 
@@ -89,12 +89,12 @@ def test_distribute_turns_tenants_made_before_citus_into_placeable_ones():
         with connection.cursor() as cursor:
             cursor.execute("SET citus.enable_schema_based_sharding = on")
         forget_citus_state()
-    assert not is_distributed("cz_before")
+    assert not is_distributed_schema("cz_before")
     assert "(not distributed)" in run("tenant_placement", schema=["cz_before"])
     out = run("tenant_placement", schema=["cz_before"], distribute=True)
     assert "Distributed 1 schema(s): cz_before." in out
     total, distributed = table_counts("cz_before")
-    assert is_distributed("cz_before") and distributed == total > 0
+    assert is_distributed_schema("cz_before") and distributed == total > 0
 
 
 def test_a_move_reports_its_progress():
@@ -116,13 +116,13 @@ def test_distribute_repairs_a_tenant_cloned_before_the_library_knew_citus():
         cursor.execute("INSERT INTO cz_old.notes_note (title) VALUES ('kept')")
     Client.objects.bulk_create([Client(schema_name="cz_old", slug="cz-old")])  # the row, without provisioning
     total, distributed = table_counts("cz_old")
-    assert is_distributed("cz_old") and distributed < total
+    assert is_distributed_schema("cz_old") and distributed < total
     with pytest.raises(CommandError, match="has no distributed tables|nothing to move"):
         run("move_tenant", "cz_old", str(shard_nodes()[-1]))
     out = run("tenant_placement", schema=["cz_old"], distribute=True)
     assert "Distributed 1 schema(s): cz_old." in out
     total, distributed = table_counts("cz_old")
-    assert is_distributed("cz_old") and distributed == total > 0
+    assert is_distributed_schema("cz_old") and distributed == total > 0
     tenant = Client.objects.get(schema_name="cz_old")
     with tenant_context(tenant):
         assert list(Note.objects.values_list("title", flat=True)) == ["kept"]

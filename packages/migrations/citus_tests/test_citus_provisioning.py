@@ -7,7 +7,7 @@ from django.db import DatabaseError, connection, transaction
 from django.test import override_settings
 
 from pg_tenants.core import tenant_context
-from pg_tenants.migrations.citus import citus_sharding, foreign_key_problems, tenant_placements
+from pg_tenants.migrations.citus import citus_sharding, foreign_key_problems, is_distributed_schema, tenant_placements
 from pg_tenants.migrations.conf import migration_settings
 from pg_tenants.migrations.lifecycle import clone_tenant, delete_tenant, rename_tenant
 from pg_tenants.migrations.spares import refill_spare_schemas, spare_schema_names
@@ -15,14 +15,14 @@ from sandbox.catalog.models import Category
 from sandbox.customers.models import Client
 from sandbox.notes.models import Note
 
-from .conftest import citus_table_type, is_distributed, table_counts
+from .conftest import citus_table_type, table_counts
 
 pytestmark = pytest.mark.usefixtures("citus")
 
 
 def assert_placeable(schema: str) -> None:
     """A distributed schema whose every table is distributed, so citus_schema_move can take it."""
-    assert is_distributed(schema), f"{schema} is not a distributed schema"
+    assert is_distributed_schema(schema), f"{schema} is not a distributed schema"
     total, distributed = table_counts(schema)
     assert total > 0
     assert distributed == total, f"{schema}: {distributed} of {total} tables distributed"
@@ -103,7 +103,7 @@ def test_a_renamed_tenant_stays_placeable_with_its_rows():
     with tenant_context(tenant):
         Note.objects.create(title="kept")
     renamed = rename_tenant("cz_old", "cz_new")
-    assert not is_distributed("cz_old")
+    assert not is_distributed_schema("cz_old")
     assert_placeable("cz_new")
     with tenant_context(renamed):
         assert list(Note.objects.values_list("title", flat=True)) == ["kept"]
@@ -112,7 +112,7 @@ def test_a_renamed_tenant_stays_placeable_with_its_rows():
 def test_a_deleted_tenant_leaves_no_distributed_schema_and_no_shards():
     Client.objects.create(schema_name="cz_gone")
     delete_tenant("cz_gone")
-    assert not is_distributed("cz_gone")
+    assert not is_distributed_schema("cz_gone")
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM citus_shards WHERE table_name::text LIKE 'cz_gone.%%'")
         assert cursor.fetchone()[0] == 0
@@ -121,10 +121,10 @@ def test_a_deleted_tenant_leaves_no_distributed_schema_and_no_shards():
 def test_a_sign_up_that_fails_after_provisioning_leaves_nothing_on_any_node():
     with pytest.raises(RuntimeError, match="payment failed"), transaction.atomic():
         Client.objects.create(schema_name="cz_rollback")
-        assert is_distributed("cz_rollback")
+        assert is_distributed_schema("cz_rollback")
         raise RuntimeError("payment failed")
     assert not Client.objects.filter(schema_name="cz_rollback").exists()
-    assert not is_distributed("cz_rollback")
+    assert not is_distributed_schema("cz_rollback")
     with connection.cursor() as cursor:
         cursor.execute("SELECT to_regnamespace('cz_rollback') IS NULL")
         assert cursor.fetchone()[0]
