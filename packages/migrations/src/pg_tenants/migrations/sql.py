@@ -27,7 +27,9 @@ from __future__ import annotations
 
 from functools import cache
 from importlib.resources import files
+from typing import Any
 
+from pg_tenants.core.conf import tenant_settings
 from pg_tenants.core.validation import quote_identifier
 
 #: Bumped whenever a function's body changes; a migration of this app re-installs them.
@@ -64,6 +66,12 @@ def install_functions_sql(public_schema: str) -> list[str]:
             text = text.replace(placeholder, value)
         statements.append(text)
     return statements
+
+
+def install_functions(apps: Any, schema_editor: Any) -> None:
+    """The forward step of this app's migrations: (re)install every function, at this version, in public."""
+    for statement in install_functions_sql(tenant_settings.PUBLIC_SCHEMA_NAME):
+        schema_editor.execute(statement, params=None)
 
 
 def uninstall_functions_sql(public_schema: str) -> list[str]:

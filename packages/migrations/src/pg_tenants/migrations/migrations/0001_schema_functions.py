@@ -7,12 +7,7 @@ from typing import Any
 from django.db import migrations
 
 from pg_tenants.core.conf import tenant_settings
-from pg_tenants.migrations.sql import install_functions_sql, uninstall_functions_sql
-
-
-def install(apps: Any, schema_editor: Any) -> None:
-    for statement in install_functions_sql(tenant_settings.PUBLIC_SCHEMA_NAME):
-        schema_editor.execute(statement, params=None)
+from pg_tenants.migrations.sql import install_functions, uninstall_functions_sql
 
 
 def uninstall(apps: Any, schema_editor: Any) -> None:
@@ -22,4 +17,4 @@ def uninstall(apps: Any, schema_editor: Any) -> None:
 
 class Migration(migrations.Migration):
     dependencies: list[tuple[str, str]] = []  # type: ignore[misc]
-    operations = [migrations.RunPython(install, uninstall)]
+    operations = [migrations.RunPython(install_functions, uninstall)]

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import migrations
 
-from pg_tenants.core.conf import tenant_settings
-from pg_tenants.migrations.sql import install_functions_sql
-
-
-def install(apps: Any, schema_editor: Any) -> None:
-    for statement in install_functions_sql(tenant_settings.PUBLIC_SCHEMA_NAME):
-        schema_editor.execute(statement, params=None)
+from pg_tenants.migrations.sql import install_functions
 
 
 class Migration(migrations.Migration):
     dependencies = [("pg_tenants_migrations", "0003_spare_functions")]
     # Backwards the version 3 text is gone; version 4 does what it did on a server without Citus.
-    operations = [migrations.RunPython(install, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(install_functions, migrations.RunPython.noop)]
