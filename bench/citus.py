@@ -34,7 +34,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import harness  # noqa: E402
+
+REPO = harness.REPO
 RESULTS = REPO / "bench" / "results" / "citus.json"
 PREFIX = "bc_"
 
@@ -152,15 +156,10 @@ def git(*args: str) -> str:
     return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True).stdout.strip()
 
 
-def plain_database(url: str) -> str:
-    """A fresh ``bench_citus_plain`` on the server of ``url``; its URL."""
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS bench_citus_plain WITH (FORCE)")
-        conn.execute("CREATE DATABASE bench_citus_plain")
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/bench_citus_plain"))
+def plain_database() -> str:
+    """A fresh ``bench_citus_plain`` on the plain server (``DATABASE_URL``, as the other benchmarks); its URL."""
+    harness.recreate_database("bench_citus_plain")
+    return urlunsplit(urlsplit(harness.database_url())._replace(path="/bench_citus_plain"))
 
 
 def run_child(label: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -213,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     citus_url = os.environ.get("CITUS_DATABASE_URL")
     if not citus_url:
         parser.error("CITUS_DATABASE_URL is not set: give the URL of a Citus coordinator (docs/guides/citus.md).")
-    plain_url = plain_database(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
+    plain_url = plain_database()
     rounds: dict[str, list[dict[str, Any]]] = {"plain": [], "citus": []}
     for number in range(args.rounds):  # alternated, so both servers see the same machine
         order = ("plain", "citus") if number % 2 == 0 else ("citus", "plain")
